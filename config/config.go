@@ -1,0 +1,255 @@
+// Package config reads Airlock's configuration from environment variables into one validated
+// struct. Every option is listed in Options, with its default and what it expects, and the README
+// table is written from the same list.
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one Airlock process.
+type Config struct {
+	// Listen is the console's address (host:port).
+	Listen string
+	// DataDir holds the SQLite database and, in dev, the generated secret key.
+	DataDir string
+	// DatabaseURL selects Postgres when set (postgres://...); empty means SQLite in DataDir.
+	DatabaseURL string
+	// RedisURL is the asynq broker; empty means the embedded miniredis (dev only).
+	RedisURL string
+	// SecretKey encrypts Jira credentials at rest (AES-256-GCM); nil until loaded.
+	SecretKey []byte
+	// AdminUser and AdminPassword seed the first console user when no user exists.
+	AdminUser     string
+	AdminPassword string
+	// SessionTTL is how long a console session lives without activity.
+	SessionTTL time.Duration
+	// WorkerConcurrency is the number of tasks one worker process runs at once.
+	WorkerConcurrency int
+	// LogLevel and LogFormat shape log/slog output.
+	LogLevel  slog.Level
+	LogFormat string
+	// SweepInterval is how often the sweeper re-enqueues dirty twins and due polls.
+	SweepInterval time.Duration
+	// DBMaxOpenConns caps the database pool.
+	DBMaxOpenConns int
+}
+
+// Error names the variable that holds a bad value and what it expects.
+type Error struct {
+	Var    string
+	Value  string
+	Expect string
+}
+
+func (e *Error) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s: expected %s", e.Var, e.Expect)
+	}
+	return fmt.Sprintf("%s=%q: expected %s", e.Var, e.Value, e.Expect)
+}
+
+// Option is one environment variable: its name, default, meaning, and how it is applied.
+type Option struct {
+	Var     string
+	Default string
+	Help    string
+	secret  bool
+	apply   func(c *Config, v string) error
+}
+
+// Options is the table of every variable Airlock reads.
+var Options = []Option{
+	{Var: "AIRLOCK_LISTEN", Default: ":8080", Help: "address the console listens on (host:port)", apply: func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("host:port such as :8080 or 127.0.0.1:8080")
+		}
+		c.Listen = v
+		return nil
+	}},
+	{Var: "AIRLOCK_DATA_DIR", Default: "./data", Help: "folder for the SQLite database and the dev secret key", apply: func(c *Config, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("a folder path")
+		}
+		c.DataDir = filepath.Clean(v)
+		return nil
+	}},
+	{Var: "DATABASE_URL", Default: "", Help: "Postgres URL (postgres://user:pass@host:5432/db?sslmode=disable); empty: SQLite in AIRLOCK_DATA_DIR", secret: true, apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return fmt.Errorf("a postgres://host/dbname URL")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{Var: "REDIS_URL", Default: "", Help: "Redis URL for the queue (redis://host:6379/0, rediss:// for TLS); required by web and worker, dev embeds one when empty", secret: true, apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis-sentinel") || u.Host == "" {
+			return fmt.Errorf("a redis://host:port/db URL")
+		}
+		c.RedisURL = v
+		return nil
+	}},
+	{Var: "AIRLOCK_SECRET_KEY", Default: "", Help: "32 random bytes in base64 (openssl rand -base64 32) that encrypt Jira credentials; dev generates one into AIRLOCK_DATA_DIR", secret: true, apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		k, err := DecodeKey(v)
+		if err != nil {
+			return err
+		}
+		c.SecretKey = k
+		return nil
+	}},
+	{Var: "AIRLOCK_ADMIN_USER", Default: "admin", Help: "name of the first console user", apply: func(c *Config, v string) error {
+		if v == "" || strings.ContainsAny(v, " \t\r\n") || len(v) > 64 {
+			return fmt.Errorf("a user name of 1-64 characters without spaces")
+		}
+		c.AdminUser = v
+		return nil
+	}},
+	{Var: "AIRLOCK_ADMIN_PASSWORD", Default: "", Help: "password of the first console user, used only when no user exists; dev prints a generated one when empty", secret: true, apply: func(c *Config, v string) error {
+		if v != "" && len(v) < 10 {
+			return fmt.Errorf("at least 10 characters")
+		}
+		c.AdminPassword = v
+		return nil
+	}},
+	{Var: "AIRLOCK_SESSION_TTL", Default: "12h", Help: "console session lifetime without activity (Go duration)", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("a duration of at least 1m, such as 12h")
+		}
+		c.SessionTTL = d
+		return nil
+	}},
+	{Var: "AIRLOCK_WORKER_CONCURRENCY", Default: "10", Help: "tasks one worker process runs at once", apply: intIn(1, 1000, func(c *Config, n int) { c.WorkerConcurrency = n })},
+	{Var: "AIRLOCK_DB_MAX_OPEN_CONNS", Default: "10", Help: "database connection pool size (Postgres)", apply: intIn(1, 1000, func(c *Config, n int) { c.DBMaxOpenConns = n })},
+	{Var: "AIRLOCK_SWEEP_INTERVAL", Default: "5s", Help: "how often due polls and dirty twins are (re-)enqueued", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			return fmt.Errorf("a duration of at least 100ms, such as 5s")
+		}
+		c.SweepInterval = d
+		return nil
+	}},
+	{Var: "AIRLOCK_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error", apply: func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{Var: "AIRLOCK_LOG_FORMAT", Default: "text", Help: "text or json", apply: func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return fmt.Errorf("text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+}
+
+func intIn(lo, hi int, set func(*Config, int)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("a whole number from %d to %d", lo, hi)
+		}
+		set(c, n)
+		return nil
+	}
+}
+
+// Load reads every option from getenv (os.Getenv in production) and validates it. The first bad
+// value is returned as *Error.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, o := range Options {
+		v := getenv(o.Var)
+		if v == "" {
+			v = o.Default
+		}
+		if err := o.apply(c, v); err != nil {
+			shown := v
+			if o.secret {
+				shown = ""
+			}
+			return nil, &Error{Var: o.Var, Value: shown, Expect: err.Error()}
+		}
+	}
+	return c, nil
+}
+
+// DecodeKey decodes a base64 AES-256 key and checks its length.
+func DecodeKey(v string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	if err != nil {
+		return nil, fmt.Errorf("32 bytes encoded in base64 (openssl rand -base64 32): not valid base64")
+	}
+	if len(k) != 32 {
+		return nil, fmt.Errorf("32 bytes encoded in base64 (openssl rand -base64 32): got %d bytes", len(k))
+	}
+	return k, nil
+}
+
+// Logger builds the process logger from the log options.
+func (c *Config) Logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// SQLitePath is the database file used when DatabaseURL is empty.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "airlock.db") }
+
+// EnsureSecretKey loads the dev key from DataDir, creating it with mode 0600 when missing. It
+// returns whether a new key was generated. Only dev calls it; web and worker require the variable.
+func (c *Config) EnsureSecretKey(generate func() ([]byte, error)) (bool, error) {
+	if c.SecretKey != nil {
+		return false, nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := DecodeKey(string(b))
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", path, err)
+		}
+		c.SecretKey = k
+		return false, nil
+	} else if !os.IsNotExist(err) {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	k, err := generate()
+	if err != nil {
+		return false, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return false, fmt.Errorf("create %s: %w", c.DataDir, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n"); err != nil {
+		f.Close()
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	c.SecretKey = k
+	return true, nil
+}

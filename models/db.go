@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// DB wraps the gorm handle with what Airlock needs to know about it.
+type DB struct {
+	*gorm.DB
+	// Dialect is "sqlite" or "postgres".
+	Dialect string
+}
+
+// OpenOptions selects and tunes the database.
+type OpenOptions struct {
+	// DatabaseURL selects Postgres when set.
+	DatabaseURL string
+	// SQLitePath is the file used when DatabaseURL is empty.
+	SQLitePath   string
+	MaxOpenConns int
+	Logger       *slog.Logger
+}
+
+// Open connects to Postgres (DatabaseURL) or to the SQLite file, creating its folder.
+// SQLite runs in WAL mode with a busy timeout and immediate write transactions, so concurrent
+// writers wait instead of failing with "database is locked".
+func Open(ctx context.Context, o OpenOptions) (*DB, error) {
+	gcfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() }}
+	var (
+		g       *gorm.DB
+		err     error
+		dialect string
+	)
+	if o.DatabaseURL != "" {
+		dialect = "postgres"
+		g, err = gorm.Open(postgres.Open(o.DatabaseURL), gcfg)
+	} else {
+		dialect = "sqlite"
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		g, err = gorm.Open(sqlite.Open(SQLiteDSN(o.SQLitePath)), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, redactURL(err, o.DatabaseURL))
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxOpen := o.MaxOpenConns
+	if maxOpen <= 0 {
+		maxOpen = 10
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxOpen)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("reach %s database: %w", dialect, redactURL(err, o.DatabaseURL))
+	}
+	return &DB{DB: g, Dialect: dialect}, nil
+}
+
+// SQLiteDSN is the connection string for the SQLite file at path.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Ping checks the database is reachable (readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the pool.
+func (db *DB) Close() error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// redactURL keeps a password in DATABASE_URL out of error messages.
+func redactURL(err error, raw string) error {
+	if raw == "" {
+		return err
+	}
+	u, perr := url.Parse(raw)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	}
+	return err
+}

@@ -1,0 +1,89 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Migration is one step of the schema history. Steps run in order, each in its own transaction,
+// and each applied step is recorded in schema_versions. Never edit a released step: add one.
+// A step that only adds tables or columns may call AutoMigrate on the changed models (it adds
+// what is missing and nothing else); renames and drops are written out.
+type Migration struct {
+	Version int
+	Name    string
+	Up      func(tx *gorm.DB) error
+}
+
+// Migrations is the ordered schema history.
+var Migrations = []Migration{
+	{Version: 1, Name: "initial tables", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(All()...)
+	}},
+}
+
+// SchemaVersion returns the highest applied migration, 0 for an empty database.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if !db.Migrator().HasTable(&SchemaVersion{}) {
+		return 0, nil
+	}
+	var v int
+	err := db.WithContext(ctx).Model(&SchemaVersion{}).Select("COALESCE(MAX(version), 0)").Scan(&v).Error
+	return v, err
+}
+
+// Migrate applies every pending migration and returns how many ran. Concurrent callers (web and
+// worker starting together) are serialised: Postgres by an advisory lock, SQLite by its
+// immediate write transactions; each re-reads the version under the lock.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	// Written out rather than AutoMigrate: IF NOT EXISTS keeps concurrent first starts safe.
+	ts := "datetime"
+	if db.Dialect == "postgres" {
+		ts = "timestamptz"
+	}
+	if err := db.WithContext(ctx).Exec("CREATE TABLE IF NOT EXISTS schema_versions (version integer PRIMARY KEY, name text, applied_at " + ts + ")").Error; err != nil {
+		return 0, fmt.Errorf("create schema_versions: %w", err)
+	}
+	applied := 0
+	for _, m := range Migrations {
+		ran := false
+		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if db.Dialect == "postgres" {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(0x41495231)).Error; err != nil {
+					return fmt.Errorf("lock: %w", err)
+				}
+			} else {
+				// Take SQLite's write lock before reading, so two processes cannot both decide to run.
+				if err := tx.Exec("UPDATE schema_versions SET version = version WHERE 0").Error; err != nil {
+					return fmt.Errorf("lock: %w", err)
+				}
+			}
+			var n int64
+			if err := tx.Model(&SchemaVersion{}).Where("version = ?", m.Version).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			ran = true
+			return tx.Create(&SchemaVersion{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		if ran {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+// ErrNotFound is returned by lookups that find nothing.
+var ErrNotFound = errors.New("not found")
