@@ -1,0 +1,96 @@
+package workers_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/airlock-sync/airlock/models"
+	"github.com/airlock-sync/airlock/models/modelstest"
+	"github.com/airlock-sync/airlock/workers"
+	"github.com/airlock-sync/airlock/workers/workerstest"
+)
+
+type configErr struct{}
+
+func (configErr) Error() string {
+	return "field customfield_10001 is not on the edit screen (Authorization: Bearer abc123)"
+}
+func (configErr) ErrorClass() string { return models.ClassConfig }
+
+func TestFailuresBecomeSyncErrors(t *testing.T) {
+	db := modelstest.Open(t)
+	b := workerstest.Broker(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := workers.NewServer(b, db, logger, workers.ServerOptions{Concurrency: 2, ShutdownTimeout: time.Second})
+	srv.Mux.HandleFunc("test:fail", func(ctx context.Context, t *asynq.Task) error {
+		return errors.Join(configErr{}, asynq.SkipRetry)
+	})
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+
+	client := asynq.NewClient(b.ConnOpt())
+	defer client.Close()
+	payload, _ := json.Marshal(workers.Scope{TwinID: 42, ConnectionID: 7})
+	for i := range 2 {
+		if _, err := client.Enqueue(asynq.NewTask("test:fail", payload), asynq.Queue(workers.QueueSync), asynq.TaskID("fail-"+string(rune('a'+i))), asynq.MaxRetry(0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var row models.SyncError
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		db.Where("twin_id = ?", 42).Limit(1).Find(&row)
+		if row.Attempts >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if row.ID == 0 {
+		t.Fatal("no SyncError written for the failed task")
+	}
+	if row.Class != models.ClassConfig || row.TaskType != "test:fail" || *row.ConnectionID != 7 || row.Attempts != 2 {
+		t.Errorf("row = %+v", row)
+	}
+	if want := "[redacted]"; !strings.Contains(row.Message, want) || strings.Contains(row.Message, "abc123") {
+		t.Errorf("message not redacted: %q", row.Message)
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	if !workers.IsFailure(errors.New("x")) {
+		t.Error("plain error is not a failure")
+	}
+	for n := range 12 {
+		d := workers.RetryDelay(n, errors.New("x"), nil)
+		if d <= 0 || d > 10*time.Minute {
+			t.Errorf("delay %d = %v", n, d)
+		}
+	}
+	if workers.Retryable(models.ClassConfig) || !workers.Retryable(models.ClassTransient) {
+		t.Error("retryable classes wrong")
+	}
+}
+
+func TestOpenBrokerRequiresRedisOutsideDev(t *testing.T) {
+	if _, err := workers.OpenBroker(context.Background(), "", false); !errors.Is(err, workers.ErrRedisRequired) {
+		t.Fatalf("err = %v", err)
+	}
+	b, err := workers.OpenBroker(context.Background(), "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !b.Embedded() {
+		t.Fatal("embedded broker not marked")
+	}
+}
