@@ -1,0 +1,121 @@
+// Command airlock keeps Jira Server / Data Center issues in sync between two private Jira
+// instances through a public relay Jira. See README.md and docs in the repository.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/airlock-sync/airlock/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitUsage is the exit code for bad configuration or usage.
+const exitUsage = 2
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	help    string
+	run     func(ctx context.Context, env func(string) string, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{"dev", "run everything in one process on embedded defaults (SQLite, in-process queue)",
+		"Runs the console and a worker in one process. Without DATABASE_URL it uses SQLite in\n" +
+			"AIRLOCK_DATA_DIR; without REDIS_URL it embeds an in-memory queue (not durable: the database\n" +
+			"outbox makes that safe). Migrations run automatically. Without AIRLOCK_SECRET_KEY a key is\n" +
+			"generated into AIRLOCK_DATA_DIR; without AIRLOCK_ADMIN_PASSWORD a password for the first\n" +
+			"console user is generated and printed once.", runDev},
+	{"web", "serve the console (needs REDIS_URL and AIRLOCK_SECRET_KEY)",
+		"Serves the console on AIRLOCK_LISTEN. Needs REDIS_URL, AIRLOCK_SECRET_KEY and a migrated\n" +
+			"database (run `airlock migrate` first).", runWeb},
+	{"worker", "run the sync worker (needs REDIS_URL and AIRLOCK_SECRET_KEY)",
+		"Runs polls and reconciles from the queue. Any number of workers may share one Redis and one\n" +
+			"database. Needs REDIS_URL, AIRLOCK_SECRET_KEY and a migrated database.", runWorker},
+	{"migrate", "apply pending database migrations",
+		"Applies every pending migration, each in its own transaction, and prints the schema version.\n" +
+			"Safe to run from several processes at once.", runMigrate},
+	{"jirasim", "run the Jira emulator with three instances A, AB and B",
+		"Serves three emulated Jira Server instances for demos and experiments:\n" +
+			"  A on JIRASIM_A_ADDR (default 127.0.0.1:8081), AB on JIRASIM_AB_ADDR (127.0.0.1:8082),\n" +
+			"  B on JIRASIM_B_ADDR (127.0.0.1:8083), each under JIRASIM_CONTEXT_PATH (default /jira).\n" +
+			"Users: admin/admin, airlock/airlock (the sync user), alice/alice, bob/bob.", runJirasim},
+	{"version", "print the version", "Prints Airlock's version.", func(_ context.Context, _ func(string) string, _ []string, stdout, _ io.Writer) error {
+		fmt.Fprintln(stdout, "airlock", version)
+		return nil
+	}},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Getenv, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and maps errors to exit codes: 2 for usage and configuration, 1 for
+// everything else.
+func run(ctx context.Context, env func(string) string, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("airlock "+c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		fs.Usage = func() {
+			fmt.Fprintf(stdout, "Usage: airlock %s\n\n%s\n\nConfiguration comes from environment variables; `airlock --help` lists them.\n", c.name, c.help)
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return exitUsage
+		}
+		err := c.run(ctx, env, fs.Args(), stdout, stderr)
+		if err == nil {
+			return 0
+		}
+		fmt.Fprintln(stderr, "airlock:", err)
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return exitUsage
+		}
+		return 1
+	}
+	fmt.Fprintf(stderr, "airlock: unknown command %q (try airlock --help)\n", args[0])
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Airlock keeps Jira Server/DC issues in sync between two private Jiras through a relay Jira.")
+	fmt.Fprintln(w, "\nUsage: airlock <command> [--help]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEnvironment variables:")
+	for _, o := range config.Options {
+		def := o.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  %-27s %s; default %s\n", o.Var, o.Help, def)
+	}
+	fmt.Fprintln(w, "\nStart here: airlock dev   (then open http://localhost:8080)")
+}

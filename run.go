@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/airlock-sync/airlock/config"
+	"github.com/airlock-sync/airlock/models"
+	"github.com/airlock-sync/airlock/web"
+	"github.com/airlock-sync/airlock/workers"
+)
+
+// mode says which process is starting; it decides what may be embedded or generated.
+type mode int
+
+const (
+	modeDev mode = iota
+	modeWeb
+	modeWorker
+	modeMigrate
+)
+
+// node is what every long-running subcommand needs: configuration, logger, database, queue.
+type node struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	db     *models.DB
+	broker *workers.Broker
+	sealer *models.Sealer
+}
+
+func (n *node) Close() {
+	if n.broker != nil {
+		n.broker.Close()
+	}
+	if n.db != nil {
+		n.db.Close()
+	}
+}
+
+// boot loads the configuration and opens what the mode needs, in the order that gives the
+// clearest first error.
+func boot(ctx context.Context, env func(string) string, m mode, stderr io.Writer) (*node, error) {
+	cfg, err := config.Load(env)
+	if err != nil {
+		return nil, err
+	}
+	n := &node{cfg: cfg, log: cfg.Logger()}
+	if m == modeWeb || m == modeWorker {
+		if cfg.RedisURL == "" {
+			return nil, &config.Error{Var: "REDIS_URL", Expect: "a redis://host:port/db URL: `airlock " + m.String() + "` needs a durable queue (only `airlock dev` embeds one)"}
+		}
+		if cfg.SecretKey == nil {
+			return nil, &config.Error{Var: "AIRLOCK_SECRET_KEY", Expect: "32 bytes encoded in base64 (openssl rand -base64 32): required outside `airlock dev`"}
+		}
+	}
+	if m == modeDev {
+		generated, err := cfg.EnsureSecretKey(func() ([]byte, error) {
+			k := make([]byte, 32)
+			_, err := rand.Read(k)
+			return k, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if generated {
+			n.log.Warn("generated a secret key for Jira credentials; keep it with the database", "file", cfg.DataDir+"/secret.key")
+		}
+	}
+	if cfg.SecretKey != nil {
+		if n.sealer, err = models.NewSealer(cfg.SecretKey); err != nil {
+			return nil, err
+		}
+	}
+	n.db, err = models.Open(ctx, models.OpenOptions{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), MaxOpenConns: cfg.DBMaxOpenConns, Logger: n.log})
+	if err != nil {
+		return nil, err
+	}
+	if m == modeDev || m == modeMigrate {
+		applied, err := n.db.Migrate(ctx)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		v, _ := n.db.SchemaVersion(ctx)
+		n.log.Info("database ready", "dialect", n.db.Dialect, "schema_version", v, "applied", applied)
+	} else if v, err := n.db.SchemaVersion(ctx); err != nil || v < len(models.Migrations) {
+		n.Close()
+		return nil, fmt.Errorf("the database schema is at version %d, this build needs %d: run `airlock migrate` first", v, len(models.Migrations))
+	}
+	if m == modeMigrate {
+		return n, nil
+	}
+	n.broker, err = workers.OpenBroker(ctx, cfg.RedisURL, m == modeDev)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	if n.broker.Embedded() {
+		n.log.Warn("embedded queue, not durable: queued tasks are lost on exit (the database keeps every change; set REDIS_URL for a real queue)")
+	}
+	return n, nil
+}
+
+func (m mode) String() string {
+	return [...]string{"dev", "web", "worker", "migrate"}[m]
+}
+
+// ensureAdmin creates the first console user; dev prints a generated password once.
+func (n *node) ensureAdmin(ctx context.Context, m mode) error {
+	if n.cfg.AdminPassword == "" && m != modeDev {
+		var count int64
+		if err := n.db.WithContext(ctx).Model(&models.User{}).Count(&count).Error; err != nil {
+			return err
+		}
+		if count == 0 {
+			return &config.Error{Var: "AIRLOCK_ADMIN_PASSWORD", Expect: "a password of at least 10 characters for the first console user (no user exists yet)"}
+		}
+		return nil
+	}
+	generated, err := n.db.EnsureAdmin(ctx, n.cfg.AdminUser, n.cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if generated != "" {
+		// Printed once, on purpose: this is the only way into a fresh dev console.
+		n.log.Warn("created the first console user; this password is shown only once", "user", n.cfg.AdminUser, "password", generated)
+	}
+	return nil
+}
+
+func runMigrate(ctx context.Context, env func(string) string, _ []string, stdout, stderr io.Writer) error {
+	n, err := boot(ctx, env, modeMigrate, stderr)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	v, err := n.db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema version %d (%s)\n", v, n.db.Dialect)
+	return nil
+}
+
+func runDev(ctx context.Context, env func(string) string, _ []string, _, stderr io.Writer) error {
+	n, err := boot(ctx, env, modeDev, stderr)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.ensureAdmin(ctx, modeDev); err != nil {
+		return err
+	}
+	w := n.newWorker()
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Shutdown()
+	return n.serveWeb(ctx)
+}
+
+func runWeb(ctx context.Context, env func(string) string, _ []string, _, stderr io.Writer) error {
+	n, err := boot(ctx, env, modeWeb, stderr)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.ensureAdmin(ctx, modeWeb); err != nil {
+		return err
+	}
+	return n.serveWeb(ctx)
+}
+
+func runWorker(ctx context.Context, env func(string) string, _ []string, _, stderr io.Writer) error {
+	n, err := boot(ctx, env, modeWorker, stderr)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	n.log.Info("worker started", "concurrency", n.cfg.WorkerConcurrency)
+	return n.newWorker().Run(ctx)
+}
+
+func (n *node) newWorker() *workers.Server {
+	return workers.NewServer(n.broker, n.db, n.log, workers.ServerOptions{Concurrency: n.cfg.WorkerConcurrency})
+}
+
+// serveWeb serves the console until ctx ends, then shuts down gracefully.
+func (n *node) serveWeb(ctx context.Context) error {
+	srv, err := web.New(web.Deps{Config: n.cfg, DB: n.db, Sealer: n.sealer, Queue: n.broker, Logger: n.log, Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", n.cfg.Listen)
+	if err != nil {
+		return &config.Error{Var: "AIRLOCK_LISTEN", Value: n.cfg.Listen, Expect: "a free host:port (" + err.Error() + ")"}
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+	n.log.Info("console listening", "url", "http://"+displayAddr(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
