@@ -276,15 +276,18 @@ func (e *Error) mentions(phrases ...string) bool {
 }
 
 // excerpt cuts b to at most maxBodyExcerpt bytes on a UTF-8 boundary.
+// Invalid bytes are replaced before the cut, since each replacement (3 bytes) is
+// longer than the byte it replaces.
 func excerpt(b []byte) string {
-	if len(b) <= maxBodyExcerpt {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if len(s) <= maxBodyExcerpt {
+		return s
 	}
 	cut := maxBodyExcerpt
-	for cut > 0 && !utf8.RuneStart(b[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return strings.ToValidUTF8(string(b[:cut]), "\uFFFD") + "…"
+	return s[:cut] + "…"
 }
 
 // DecodeError builds the *Error for a non-success answer from its status, headers and

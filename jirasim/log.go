@@ -95,7 +95,7 @@ func endpointKey(pattern, cp, method, path string) string {
 	if !ok {
 		m, p = method, pattern
 	}
-	p = strings.TrimPrefix(p, cp)
+	p = strings.TrimSuffix(strings.TrimPrefix(p, cp), "{$}")
 	ps, as := strings.Split(p, "/"), strings.Split(path, "/")
 	for n, seg := range ps {
 		if seg == "{kind}" && n < len(as) {

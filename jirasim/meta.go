@@ -357,6 +357,8 @@ func (i *Instance) routes() *http.ServeMux {
 	h("GET "+api+"/attachment/{id}", (*rc).getAttachment)
 	h("DELETE "+api+"/attachment/{id}", (*rc).deleteAttachment)
 	h("GET /secure/attachment/{id}/{id2}", (*rc).attachmentContent)
+	// Jira finds the file by id alone; go-jira's DownloadAttachment omits the name.
+	h("GET /secure/attachment/{id}/{$}", (*rc).attachmentContent)
 	h("GET "+api+"/issue/{id}/properties", (*rc).listProperties)
 	h("PUT "+api+"/issue/{id}/properties/{id2}", (*rc).putProperty)
 	h("DELETE "+api+"/issue/{id}/properties/{id2}", (*rc).deleteProperty)
