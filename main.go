@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,6 +49,16 @@ var commands = []command{
 			"  A on JIRASIM_A_ADDR (default 127.0.0.1:8081), AB on JIRASIM_AB_ADDR (127.0.0.1:8082),\n" +
 			"  B on JIRASIM_B_ADDR (127.0.0.1:8083), each under JIRASIM_CONTEXT_PATH (default /jira).\n" +
 			"Users: admin/admin, airlock/airlock (the sync user), alice/alice, bob/bob.", runJirasim},
+	{"recover", "rebuild a connection's twin ledger from the airlock.twin properties in Jira",
+		"Usage: airlock recover --connection ID\n" +
+			"After the database was lost or restored from an old backup: scans both projects of the\n" +
+			"connection for issues carrying its airlock.twin link and rebuilds the missing twins, with the\n" +
+			"current values as their baseline, so nothing is rewritten and no duplicate is created.", runRecover},
+	{"retry", "clear quarantine and retry failed twins",
+		"Usage: airlock retry --twin ID | --error ID | --all [--class C] [--connection ID]\n" +
+			"Clears the quarantine of the chosen twins, resolves their errors and enqueues their\n" +
+			"reconciles (through REDIS_URL when set, else the workers' sweeper picks them up). --all with\n" +
+			"--class auth also unblocks instances after their credentials were fixed.", runRetry},
 	{"version", "print the version", "Prints Airlock's version.", func(_ context.Context, _ func(string) string, _ []string, stdout, _ io.Writer) error {
 		fmt.Fprintln(stdout, "airlock", version)
 		return nil
@@ -77,18 +86,13 @@ func run(ctx context.Context, env func(string) string, args []string, stdout, st
 		if c.name != args[0] {
 			continue
 		}
-		fs := flag.NewFlagSet("airlock "+c.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		fs.Usage = func() {
-			fmt.Fprintf(stdout, "Usage: airlock %s\n\n%s\n\nConfiguration comes from environment variables; `airlock --help` lists them.\n", c.name, c.help)
-		}
-		if err := fs.Parse(args[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
+		for _, a := range args[1:] {
+			if a == "-h" || a == "-help" || a == "--help" {
+				fmt.Fprintf(stdout, "Usage: airlock %s\n\n%s\n\nConfiguration comes from environment variables; `airlock --help` lists them.\n", c.name, c.help)
 				return 0
 			}
-			return exitUsage
 		}
-		err := c.run(ctx, env, fs.Args(), stdout, stderr)
+		err := c.run(ctx, env, args[1:], stdout, stderr)
 		if err == nil {
 			return 0
 		}

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/airlock-sync/airlock/config"
+	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/web"
 	"github.com/airlock-sync/airlock/workers"
@@ -34,9 +36,14 @@ type node struct {
 	db     *models.DB
 	broker *workers.Broker
 	sealer *models.Sealer
+	q      *workers.Queue
+	eng    *engine.Engine
 }
 
 func (n *node) Close() {
+	if n.q != nil {
+		n.q.Close()
+	}
 	if n.broker != nil {
 		n.broker.Close()
 	}
@@ -47,7 +54,7 @@ func (n *node) Close() {
 
 // boot loads the configuration and opens what the mode needs, in the order that gives the
 // clearest first error.
-func boot(ctx context.Context, env func(string) string, m mode, stderr io.Writer) (*node, error) {
+func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 	cfg, err := config.Load(env)
 	if err != nil {
 		return nil, err
@@ -59,6 +66,12 @@ func boot(ctx context.Context, env func(string) string, m mode, stderr io.Writer
 		}
 		if cfg.SecretKey == nil {
 			return nil, &config.Error{Var: "AIRLOCK_SECRET_KEY", Expect: "32 bytes encoded in base64 (openssl rand -base64 32): required outside `airlock dev`"}
+		}
+	}
+	if m == modeMigrate && cfg.SecretKey == nil {
+		// recover and retry (which boot like migrate) may run beside a dev node: use its key.
+		if err := cfg.LoadDevSecretKey(); err != nil {
+			return nil, err
 		}
 	}
 	if m == modeDev {
@@ -136,8 +149,11 @@ func (n *node) ensureAdmin(ctx context.Context, m mode) error {
 	return nil
 }
 
-func runMigrate(ctx context.Context, env func(string) string, _ []string, stdout, stderr io.Writer) error {
-	n, err := boot(ctx, env, modeMigrate, stderr)
+func runMigrate(ctx context.Context, env func(string) string, args []string, stdout, _ io.Writer) error {
+	if err := noArgs("migrate", args); err != nil {
+		return err
+	}
+	n, err := boot(ctx, env, modeMigrate)
 	if err != nil {
 		return err
 	}
@@ -150,8 +166,11 @@ func runMigrate(ctx context.Context, env func(string) string, _ []string, stdout
 	return nil
 }
 
-func runDev(ctx context.Context, env func(string) string, _ []string, _, stderr io.Writer) error {
-	n, err := boot(ctx, env, modeDev, stderr)
+func runDev(ctx context.Context, env func(string) string, args []string, _, _ io.Writer) error {
+	if err := noArgs("dev", args); err != nil {
+		return err
+	}
+	n, err := boot(ctx, env, modeDev)
 	if err != nil {
 		return err
 	}
@@ -159,16 +178,19 @@ func runDev(ctx context.Context, env func(string) string, _ []string, _, stderr 
 	if err := n.ensureAdmin(ctx, modeDev); err != nil {
 		return err
 	}
-	w := n.newWorker()
-	if err := w.Start(); err != nil {
+	stop, err := n.startWorker(ctx)
+	if err != nil {
 		return err
 	}
-	defer w.Shutdown()
+	defer stop()
 	return n.serveWeb(ctx)
 }
 
-func runWeb(ctx context.Context, env func(string) string, _ []string, _, stderr io.Writer) error {
-	n, err := boot(ctx, env, modeWeb, stderr)
+func runWeb(ctx context.Context, env func(string) string, args []string, _, _ io.Writer) error {
+	if err := noArgs("web", args); err != nil {
+		return err
+	}
+	n, err := boot(ctx, env, modeWeb)
 	if err != nil {
 		return err
 	}
@@ -179,23 +201,61 @@ func runWeb(ctx context.Context, env func(string) string, _ []string, _, stderr 
 	return n.serveWeb(ctx)
 }
 
-func runWorker(ctx context.Context, env func(string) string, _ []string, _, stderr io.Writer) error {
-	n, err := boot(ctx, env, modeWorker, stderr)
+func runWorker(ctx context.Context, env func(string) string, args []string, _, _ io.Writer) error {
+	if err := noArgs("worker", args); err != nil {
+		return err
+	}
+	n, err := boot(ctx, env, modeWorker)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
+	stop, err := n.startWorker(ctx)
+	if err != nil {
+		return err
+	}
 	n.log.Info("worker started", "concurrency", n.cfg.WorkerConcurrency)
-	return n.newWorker().Run(ctx)
+	<-ctx.Done()
+	stop()
+	return nil
 }
 
-func (n *node) newWorker() *workers.Server {
-	return workers.NewServer(n.broker, n.db, n.log, workers.ServerOptions{Concurrency: n.cfg.WorkerConcurrency})
+// startWorker runs the sync tasks and the sweeper on the node's queue until stop is called.
+func (n *node) startWorker(ctx context.Context) (stop func(), err error) {
+	srv := workers.NewServer(n.broker, n.db, n.log, workers.ServerOptions{Concurrency: n.cfg.WorkerConcurrency})
+	return workers.StartSync(ctx, srv, n.engine(), n.queue(), n.cfg.SweepInterval, n.log)
+}
+
+// queue is the node's task client, shared by the worker and the console.
+func (n *node) queue() *workers.Queue {
+	if n.q == nil {
+		n.q = workers.NewQueue(n.broker)
+	}
+	return n.q
+}
+
+// engine is the node's one sync engine (its client pool keeps per-instance pacing).
+func (n *node) engine() *engine.Engine {
+	if n.eng == nil {
+		n.eng = &engine.Engine{DB: n.db, Logger: n.log, Clients: &engine.ClientPool{Sealer: n.sealer}}
+		if n.broker != nil {
+			n.eng.Enqueuer = n.queue()
+		}
+	}
+	return n.eng
+}
+
+// noArgs refuses arguments a command does not take.
+func noArgs(cmd string, args []string) error {
+	if len(args) > 0 {
+		return &config.Error{Var: "arguments", Value: strings.Join(args, " "), Expect: "none: `airlock " + cmd + "` is configured by environment variables (see airlock --help)"}
+	}
+	return nil
 }
 
 // serveWeb serves the console until ctx ends, then shuts down gracefully.
 func (n *node) serveWeb(ctx context.Context) error {
-	srv, err := web.New(web.Deps{Config: n.cfg, DB: n.db, Sealer: n.sealer, Queue: n.broker, Logger: n.log, Version: version})
+	srv, err := web.New(web.Deps{Config: n.cfg, DB: n.db, Sealer: n.sealer, Queue: n.broker, Logger: n.log, Version: version, Engine: n.engine()})
 	if err != nil {
 		return err
 	}

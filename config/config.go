@@ -215,23 +215,37 @@ func (c *Config) Logger() *slog.Logger {
 // SQLitePath is the database file used when DatabaseURL is empty.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "airlock.db") }
 
+// LoadDevSecretKey loads the key a dev node generated into DataDir, when there is one.
+func (c *Config) LoadDevSecretKey() error {
+	if c.SecretKey != nil {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	k, err := DecodeKey(string(b))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	c.SecretKey = k
+	return nil
+}
+
 // EnsureSecretKey loads the dev key from DataDir, creating it with mode 0600 when missing. It
 // returns whether a new key was generated. Only dev calls it; web and worker require the variable.
 func (c *Config) EnsureSecretKey(generate func() ([]byte, error)) (bool, error) {
 	if c.SecretKey != nil {
 		return false, nil
 	}
-	path := filepath.Join(c.DataDir, "secret.key")
-	if b, err := os.ReadFile(path); err == nil {
-		k, err := DecodeKey(string(b))
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", path, err)
-		}
-		c.SecretKey = k
-		return false, nil
-	} else if !os.IsNotExist(err) {
-		return false, fmt.Errorf("read %s: %w", path, err)
+	if err := c.LoadDevSecretKey(); err != nil || c.SecretKey != nil {
+		return false, err
 	}
+	path := filepath.Join(c.DataDir, "secret.key")
 	k, err := generate()
 	if err != nil {
 		return false, err

@@ -24,6 +24,13 @@ var Migrations = []Migration{
 	{Version: 1, Name: "initial tables", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(All()...)
 	}},
+	{Version: 2, Name: "twin create attempts, applied conflict decisions", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Twin{}, &Conflict{})
+	}},
+	{Version: 3, Name: "one open sync error per fingerprint", Up: func(tx *gorm.DB) error {
+		// Partial unique index (SQLite and Postgres): concurrent failures of one kind bump one row.
+		return tx.Exec("CREATE UNIQUE INDEX IF NOT EXISTS ux_err_open_fp ON sync_errors (fingerprint) WHERE resolved_at IS NULL").Error
+	}},
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.

@@ -121,8 +121,11 @@ type Twin struct {
 	LastError     string `gorm:"type:text"`
 	ErrorCount    int    `gorm:"not null;default:0"`
 	NextAttemptAt *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// CreateAttemptedAt is set (and committed) before the engine asks Jira to create the missing
+	// issue of a pending twin, so a retried create looks for the issue first (migration 2).
+	CreateAttemptedAt *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // CommentTwin maps a comment on one side to its copy on the other.
@@ -210,6 +213,8 @@ type Conflict struct {
 	Value     string `gorm:"type:text"`
 	DecidedBy string `gorm:"size:100"`
 	DecidedAt *time.Time
+	// AppliedAt is set once the engine has written the decision to both issues (migration 2).
+	AppliedAt *time.Time
 	CreatedAt time.Time
 }
 

@@ -48,15 +48,18 @@ var navOrder = []navItem{
 	{RouteSettings, "Settings"},
 }
 
-// register adds every route: the one place where paths, names and access are decided.
+// route is one row of the route table.
+type route struct {
+	method, path, name string
+	public             bool
+	h                  echo.HandlerFunc
+	mw                 []echo.MiddlewareFunc
+}
+
+// register adds every route. Paths, names and access are decided in the route tables: the core
+// table below and one routes_<area>.go file per console area (instances, connections, ...).
 func (s *Server) register() {
-	type r struct {
-		method, path, name string
-		public             bool
-		h                  echo.HandlerFunc
-		mw                 []echo.MiddlewareFunc
-	}
-	table := []r{
+	table := []route{
 		// Public.
 		{http.MethodGet, "/healthz", RouteHealthz, true, s.healthzShow, nil},
 		{http.MethodGet, "/readyz", RouteReadyz, true, s.readyzShow, nil},
@@ -73,6 +76,9 @@ func (s *Server) register() {
 		{http.MethodGet, "/activity", RouteActivity, false, s.activityList, nil},
 		{http.MethodGet, "/settings", RouteSettings, false, s.settingsShow, nil},
 		{http.MethodPost, "/logout", RouteLogout, false, s.logoutSubmit, nil},
+	}
+	for _, area := range s.areaRoutes() {
+		table = append(table, area...)
 	}
 	for _, rt := range table {
 		mw := rt.mw

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/airlock-sync/airlock/config"
+	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/models"
 )
 
@@ -39,6 +40,9 @@ type Deps struct {
 	Queue   Queue
 	Logger  *slog.Logger
 	Version string
+	// Engine runs sync operations the console triggers (test connection, preview, retry,
+	// resync, unlink, conflict decisions, bulk); nil disables those actions.
+	Engine *engine.Engine
 }
 
 // Server is the console: one echo instance and the handlers with their dependencies.
@@ -49,6 +53,7 @@ type Server struct {
 	queue   Queue
 	log     *slog.Logger
 	version string
+	engine  *engine.Engine
 
 	e       *echo.Echo
 	assets  *assets
@@ -75,7 +80,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: d.Config, db: d.DB, sealer: d.Sealer, queue: d.Queue, log: logger, version: d.Version,
+		cfg: d.Config, db: d.DB, sealer: d.Sealer, queue: d.Queue, log: logger, version: d.Version, engine: d.Engine,
 		assets:   a,
 		limiter:  newAttemptLimiter(loginMaxFailures, loginWindow, time.Now),
 		flashKey: flashKey(d.Config.SecretKey),

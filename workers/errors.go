@@ -100,20 +100,29 @@ func (r *Recorder) Record(ctx context.Context, taskType, taskID string, scope Sc
 	fp := hex.EncodeToString(sum[:])
 	now := time.Now().UTC()
 	var row models.SyncError
-	txErr := r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Where("fingerprint = ? AND resolved_at IS NULL", fp).Limit(1).Find(&row)
-		if q.Error != nil {
-			return q.Error
+	var txErr error
+	// Two workers failing the same way at once both try to insert; the partial unique index on
+	// open fingerprints lets one win and the other retries as an update.
+	for range 3 {
+		row = models.SyncError{}
+		txErr = r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			q := tx.Where("fingerprint = ? AND resolved_at IS NULL", fp).Limit(1).Find(&row)
+			if q.Error != nil {
+				return q.Error
+			}
+			if q.RowsAffected > 0 {
+				return tx.Model(&row).Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_seen": now,
+					"message": msg, "request": req, "response": resp, "task_id": taskID}).Error
+			}
+			row = models.SyncError{Fingerprint: fp, Class: class, TaskType: taskType, TaskID: taskID, Message: msg,
+				Request: req, Response: resp, Attempts: 1, FirstSeen: now, LastSeen: now,
+				TwinID: nonZero(scope.TwinID), ConnectionID: nonZero(scope.ConnectionID), InstanceID: nonZero(scope.InstanceID)}
+			return tx.Create(&row).Error
+		})
+		if !errors.Is(txErr, gorm.ErrDuplicatedKey) {
+			break
 		}
-		if q.RowsAffected > 0 {
-			return tx.Model(&row).Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_seen": now,
-				"message": msg, "request": req, "response": resp, "task_id": taskID}).Error
-		}
-		row = models.SyncError{Fingerprint: fp, Class: class, TaskType: taskType, TaskID: taskID, Message: msg,
-			Request: req, Response: resp, Attempts: 1, FirstSeen: now, LastSeen: now,
-			TwinID: nonZero(scope.TwinID), ConnectionID: nonZero(scope.ConnectionID), InstanceID: nonZero(scope.InstanceID)}
-		return tx.Create(&row).Error
-	})
+	}
 	if txErr != nil {
 		return nil, fmt.Errorf("record sync error: %w", txErr)
 	}

@@ -29,7 +29,7 @@ func TestFailuresBecomeSyncErrors(t *testing.T) {
 	db := modelstest.Open(t)
 	b := workerstest.Broker(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := workers.NewServer(b, db, logger, workers.ServerOptions{Concurrency: 2, ShutdownTimeout: time.Second})
+	srv := workers.NewServer(b, db, logger, workers.ServerOptions{Concurrency: 4, ShutdownTimeout: time.Second})
 	srv.Mux.HandleFunc("test:fail", func(ctx context.Context, t *asynq.Task) error {
 		return errors.Join(configErr{}, asynq.SkipRetry)
 	})
@@ -41,7 +41,9 @@ func TestFailuresBecomeSyncErrors(t *testing.T) {
 	client := asynq.NewClient(b.ConnOpt())
 	defer client.Close()
 	payload, _ := json.Marshal(workers.Scope{TwinID: 42, ConnectionID: 7})
-	for i := range 2 {
+	// Several failures of one kind at once must bump one row, not race into duplicates.
+	const failures = 6
+	for i := range failures {
 		if _, err := client.Enqueue(asynq.NewTask("test:fail", payload), asynq.Queue(workers.QueueSync), asynq.TaskID("fail-"+string(rune('a'+i))), asynq.MaxRetry(0)); err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +52,7 @@ func TestFailuresBecomeSyncErrors(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		db.Where("twin_id = ?", 42).Limit(1).Find(&row)
-		if row.Attempts >= 2 || time.Now().After(deadline) {
+		if row.Attempts >= failures || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -58,8 +60,13 @@ func TestFailuresBecomeSyncErrors(t *testing.T) {
 	if row.ID == 0 {
 		t.Fatal("no SyncError written for the failed task")
 	}
-	if row.Class != models.ClassConfig || row.TaskType != "test:fail" || *row.ConnectionID != 7 || row.Attempts != 2 {
+	if row.Class != models.ClassConfig || row.TaskType != "test:fail" || *row.ConnectionID != 7 || row.Attempts != failures {
 		t.Errorf("row = %+v", row)
+	}
+	var rows int64
+	db.Model(&models.SyncError{}).Where("twin_id = ?", 42).Count(&rows)
+	if rows != 1 {
+		t.Errorf("%d rows for one kind of failure, want 1", rows)
 	}
 	if want := "[redacted]"; !strings.Contains(row.Message, want) || strings.Contains(row.Message, "abc123") {
 		t.Errorf("message not redacted: %q", row.Message)

@@ -1,0 +1,278 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
+)
+
+// createLookback is how far before a failed create attempt a retry searches for the issue.
+const createLookback = 2 * time.Minute
+
+// create gives a pending twin its missing issue, idempotently: the attempt is committed before
+// Jira is asked; the create carries the twin's sync id in the airlock.twin property; a retried
+// create first looks for an issue carrying it and adopts it. Then the source issue gets its
+// link, the new issue its status, comments and attachments, and the twin its baseline.
+func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.Time) error {
+	tw := p.Twin
+	srcName := models.SideLocal
+	if tw.LocalIssueID == nil {
+		srcName = models.SideRemote
+	}
+	if tw.LocalIssueID == nil && tw.RemoteIssueID == nil {
+		return &ClassedError{Class: models.ClassInternal, Message: fmt.Sprintf("twin %d has no issue on either side", tw.ID)}
+	}
+	var dstIssue *jira.Issue
+	if tw.LocalIssueID != nil && tw.RemoteIssueID != nil {
+		// Both ids known (a poll adopted the created issue): the source is the older issue.
+		li, err := e.getIssue(ctx, p.Local, *tw.LocalIssueID, &l.Rules, false)
+		if err != nil && !jira.IsNotFound(err) {
+			return err
+		}
+		ri, err := e.getIssue(ctx, p.Remote, *tw.RemoteIssueID, &l.Rules, false)
+		if err != nil && !jira.IsNotFound(err) {
+			return err
+		}
+		if li == nil || ri == nil {
+			var gone []string
+			if li == nil {
+				gone = append(gone, models.SideLocal)
+			} else {
+				p.Local.Issue = li
+			}
+			if ri == nil {
+				gone = append(gone, models.SideRemote)
+			} else {
+				p.Remote.Issue = ri
+			}
+			return e.deleted(ctx, l, p, gone)
+		}
+		lc, _ := li.Created()
+		rc, _ := ri.Created()
+		srcName = models.SideLocal
+		p.Local.Issue, p.Remote.Issue = li, ri
+		dstIssue = ri
+		if rc.Before(lc) {
+			srcName, dstIssue = models.SideRemote, li
+		}
+	}
+	src, dst := p.side(srcName), p.side(otherSide(srcName))
+	if src.Issue == nil {
+		is, err := e.getIssue(ctx, src, *twinIssueID(tw, srcName), &l.Rules, false)
+		if jira.IsNotFound(err) {
+			// The source vanished before its copy was made: nothing to create.
+			return e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(map[string]any{"state": models.TwinUnlinked,
+				"dirty": false, "dirty_since": nil, "last_error": fmt.Sprintf("%s issue %s was deleted before its copy was created", srcName, twinKey(tw, srcName))}).Error
+		}
+		if err != nil {
+			return err
+		}
+		src.Issue = is
+	}
+	srcShared := Project(src.Issue, &l.Rules, srcName)
+	if dstIssue == nil && tw.CreateAttemptedAt != nil {
+		grace := e.CreateSearchGrace
+		if grace == 0 {
+			grace = 5 * time.Second
+		}
+		if wait := tw.CreateAttemptedAt.Add(grace).Sub(e.now()); wait > 0 {
+			return transientError("a retried create of twin %d waits %s for Jira's search index before looking for the issue", tw.ID, wait.Round(time.Millisecond))
+		}
+		found, err := e.findCreated(ctx, l, dst, tw)
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			if err := e.linkCreated(ctx, p, dst, found.ID, found.Key); err != nil {
+				return err
+			}
+			e.log().Info("adopted the issue of an earlier create attempt", "twin", tw.ID, "issue", found.Key)
+			dstIssue = found
+		}
+	}
+	if dstIssue == nil {
+		now := e.now()
+		if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Update("create_attempted_at", now).Error; err != nil {
+			return fmt.Errorf("record create attempt: %w", err)
+		}
+		tw.CreateAttemptedAt = &now
+		created, err := e.createIssue(ctx, l, p, src, dst, srcShared)
+		if err != nil {
+			return err
+		}
+		if e.Hooks != nil && e.Hooks.AfterCreate != nil {
+			if err := e.Hooks.AfterCreate(dst.Name, created); err != nil {
+				return err
+			}
+		}
+		if err := e.linkCreated(ctx, p, dst, created.ID, created.Key); err != nil {
+			return err
+		}
+		e.event(ctx, p, srcName, "create", "", src.Issue.Key, created.Key)
+		dstIssue = &jira.Issue{ID: created.ID, Key: created.Key}
+	}
+	// The source learns its twin too (merged: an AB issue carries both nodes' links).
+	if err := writeLink(ctx, src.Jira, src.Issue.ID, l.Key, &TwinLink{SyncID: tw.SyncID, PeerBaseURL: dst.Instance.BaseURL,
+		PeerID: dstIssue.ID, PeerKey: dstIssue.Key}); err != nil {
+		return fmt.Errorf("link source issue %s: %w", src.Issue.Key, err)
+	}
+	is, err := e.getIssue(ctx, dst, dstIssue.ID, &l.Rules, false)
+	if err != nil {
+		return err
+	}
+	dst.Issue = is
+	dstFirst := Project(is, &l.Rules, dst.Name)
+	written := map[string]bool{}
+	for i := range l.Rules.Fields {
+		f := &l.Rules.Fields[i]
+		written[f.Name] = true
+		if f.Kind != KindStatus || !travels(f, srcName) || srcShared[f.Name] == "" || srcShared[f.Name] == dstFirst[f.Name] {
+			continue
+		}
+		if err := e.moveStatus(ctx, p, f, src, dst, srcShared[f.Name]); err != nil {
+			return err
+		}
+		e.event(ctx, p, srcName, "status", f.Name, dstFirst[f.Name], srcShared[f.Name])
+	}
+	if _, err := e.syncExtras(ctx, p); err != nil {
+		return err
+	}
+	var first [2]Shared
+	var after [2]*jira.Issue
+	var wr [2]map[string]bool
+	first[sideIndex(srcName)] = srcShared
+	first[sideIndex(dst.Name)] = dstFirst
+	wr[sideIndex(dst.Name)] = written
+	after[sideIndex(srcName)] = src.Issue
+	if after[sideIndex(dst.Name)], err = e.getIssue(ctx, dst, dstIssue.ID, &l.Rules, false); err != nil {
+		return err
+	}
+	// Reading the source again catches an edit made while we created its copy.
+	if after[sideIndex(srcName)], err = e.getIssue(ctx, src, src.Issue.ID, &l.Rules, false); err != nil {
+		return err
+	}
+	first[sideIndex(srcName)] = srcShared
+	base, _ := ParseBaseline("")
+	if err := e.finish(ctx, l, tw, dirtySince, base, nil, first, after, wr, nil); err != nil {
+		return err
+	}
+	e.kickOthers(ctx, l, dst.Name)
+	return nil
+}
+
+// travels reports whether a field may travel from side `from`.
+func travels(f *FieldRule, from string) bool {
+	switch f.Direction {
+	case DirOut:
+		return from == models.SideLocal
+	case DirIn:
+		return from == models.SideRemote
+	}
+	return true
+}
+
+// createIssue builds and sends the create request of the missing issue.
+func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (*jira.CreatedIssue, error) {
+	values := map[string]string{}
+	for i := range l.Rules.Fields {
+		f := &l.Rules.Fields[i]
+		if v := srcShared[f.Name]; v != "" && travels(f, src.Name) && f.Kind != KindStatus {
+			values[f.Name] = v
+		}
+	}
+	users, notes, err := e.resolveUsers(ctx, p, values, src, dst)
+	if err != nil {
+		return nil, err
+	}
+	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users})
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range in.Fields {
+		if v == nil {
+			delete(in.Fields, k)
+		}
+	}
+	in.Fields["project"] = map[string]string{"key": dst.Project}
+	if _, ok := in.Fields["issuetype"]; !ok {
+		name := "Task"
+		if its := splitList(l.issueTypes(dst.Name)); len(its) > 0 {
+			name = its[0]
+		} else if t, ok := src.Issue.IssueType(); ok && t.Name != "" {
+			name = t.Name
+		}
+		in.Fields["issuetype"] = map[string]string{"name": name}
+	}
+	if _, ok := in.Fields["summary"]; !ok {
+		s, _ := src.Issue.Summary()
+		if s == "" {
+			s = src.Issue.Key
+		}
+		in.Fields["summary"] = s
+	}
+	in.Properties = []jira.EntityProperty{{Key: TwinProperty, Value: TwinValue{V: 1, Links: map[string]TwinLink{l.Key: {
+		SyncID: p.Twin.SyncID, PeerBaseURL: src.Instance.BaseURL, PeerID: src.Issue.ID, PeerKey: src.Issue.Key}}}}}
+	created, err := dst.Jira.CreateIssue(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("create %s issue from %s: %w", dst.Name, src.Issue.Key, err)
+	}
+	for _, n := range notes {
+		e.event(ctx, p, src.Name, "user", n.Field, n.Original, "replaced by default user "+n.Replacement)
+	}
+	return created, nil
+}
+
+// linkCreated commits the created (or found) issue to the twin.
+func (e *Engine) linkCreated(ctx context.Context, p *Pair, dst *Side, id, key string) error {
+	idCol, keyCol := "local_issue_id", "local_key"
+	if dst.Name == models.SideRemote {
+		idCol, keyCol = "remote_issue_id", "remote_key"
+	}
+	if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", p.Twin.ID).
+		Updates(map[string]any{idCol: id, keyCol: key, "state": models.TwinActive}).Error; err != nil {
+		return fmt.Errorf("link created issue %s: %w", key, err)
+	}
+	if dst.Name == models.SideLocal {
+		p.Twin.LocalIssueID, p.Twin.LocalKey = &id, key
+	} else {
+		p.Twin.RemoteIssueID, p.Twin.RemoteKey = &id, key
+	}
+	p.Twin.State = models.TwinActive
+	return nil
+}
+
+// findCreated looks for an issue an earlier create attempt of this twin made: created since the
+// attempt (minus a lookback) in the target project, carrying this twin's sync id.
+func (e *Engine) findCreated(ctx context.Context, l *link, dst *Side, tw *models.Twin) (*jira.Issue, error) {
+	loc, err := e.location(ctx, dst.Instance, dst.Jira)
+	if err != nil {
+		return nil, err
+	}
+	jql := fmt.Sprintf("project = %s AND created >= %s ORDER BY created ASC, key ASC", quoteJQL(dst.Project),
+		jira.JQLTime(tw.CreateAttemptedAt.Add(-createLookback), loc))
+	hits, err := dst.Jira.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated", "created"},
+		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5})
+	if err != nil {
+		return nil, fmt.Errorf("look for an earlier create: %w", err)
+	}
+	for i := range hits {
+		lk, found, err := readLink(ctx, dst.Jira, &hits[i], l.Key)
+		if err != nil {
+			return nil, err
+		}
+		if found && lk.SyncID == tw.SyncID {
+			return &hits[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func twinKey(t *models.Twin, side string) string {
+	if side == models.SideLocal {
+		return t.LocalKey
+	}
+	return t.RemoteKey
+}

@@ -1,0 +1,355 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
+)
+
+// PollOverlap is subtracted from the watermark in every poll query: JQL literals have minute
+// precision, search lags writes, and clocks drift.
+const PollOverlap = 2 * time.Minute
+
+// DefaultPollInterval is a connection's poll period when it sets none.
+const DefaultPollInterval = 5 * time.Second
+
+// PollResult says what one poll found.
+type PollResult struct {
+	Hits    int    // issues the search returned
+	Dirty   []uint // twins marked dirty (including new pending twins)
+	Created int    // pending-create twins made
+	Adopted int    // issues linked to an existing twin from their airlock.twin property
+}
+
+// PollInterval is the effective poll period of a connection.
+func (e *Engine) PollInterval(c *models.Connection) time.Duration {
+	min := e.MinPollInterval
+	if min <= 0 {
+		min = time.Second
+	}
+	d := time.Duration(c.PollIntervalMS) * time.Millisecond
+	if c.PollIntervalMS <= 0 {
+		d = DefaultPollInterval
+	}
+	return max(d, min)
+}
+
+// PollJQL is the poll query of one side: the scope, the window from the watermark minus the
+// overlap (a literal in the sync user's zone), in a stable order.
+func PollJQL(project, issueTypes, extra string, from time.Time, loc *time.Location) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "project = %s", quoteJQL(project))
+	if its := splitList(issueTypes); len(its) > 0 {
+		q := make([]string, len(its))
+		for i, t := range its {
+			q[i] = quoteJQL(t)
+		}
+		fmt.Fprintf(&b, " AND issuetype in (%s)", strings.Join(q, ", "))
+	}
+	if strings.TrimSpace(extra) != "" {
+		fmt.Fprintf(&b, " AND (%s)", extra)
+	}
+	fmt.Fprintf(&b, " AND updated >= %s ORDER BY updated ASC, key ASC", jira.JQLTime(from, loc))
+	return b.String()
+}
+
+func quoteJQL(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Poll runs one poll of a connection side: search the scope since the watermark, then in one
+// transaction mark changed twins dirty, make pending twins for new issues, and advance the
+// watermark to the newest `updated` seen; then enqueue the reconciles. Paused connections do
+// nothing.
+func (e *Engine) Poll(ctx context.Context, connID uint, side string) (*PollResult, error) {
+	l, err := e.loadLink(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.poll(ctx, l, side)
+	now := e.now()
+	next := now.Add(e.PollInterval(l.Conn))
+	upd := map[string]any{"last_poll_at": now, "next_poll_at": next}
+	if err != nil {
+		upd["last_error"] = clip(err.Error())
+		e.noteAuthFailure(ctx, l, err)
+	} else {
+		upd["last_error"] = ""
+		upd["last_poll_ok"] = now
+	}
+	if uerr := e.ensureWatermark(ctx, connID, side); uerr == nil {
+		e.DB.WithContext(context.WithoutCancel(ctx)).Model(&models.Watermark{}).
+			Where("connection_id = ? AND side = ?", connID, side).Updates(upd)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("poll %s side of %s: %w", side, l.Conn.Name, err)
+	}
+	inst := l.inst(side)
+	e.DB.WithContext(ctx).Model(&models.Instance{}).Where("id = ?", inst.ID).
+		UpdateColumns(map[string]any{"last_ok_at": now, "consecutive_errors": 0})
+	for _, id := range res.Dirty {
+		if e.Enqueuer == nil {
+			break
+		}
+		if err := e.Enqueuer.EnqueueReconcile(ctx, id, connID); err != nil {
+			e.log().Warn("cannot enqueue reconcile; the sweeper will", "twin", id, "err", err)
+		}
+	}
+	return res, nil
+}
+
+func (e *Engine) ensureWatermark(ctx context.Context, connID uint, side string) error {
+	return e.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&models.Watermark{ConnectionID: connID, Side: side}).Error
+}
+
+func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, error) {
+	if l.Conn.Paused {
+		return &PollResult{}, nil
+	}
+	j, err := e.client(ctx, l, side)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := e.location(ctx, l.inst(side), j)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.ensureWatermark(ctx, l.Conn.ID, side); err != nil {
+		return nil, fmt.Errorf("watermark: %w", err)
+	}
+	var wm models.Watermark
+	if err := e.DB.WithContext(ctx).Where("connection_id = ? AND side = ?", l.Conn.ID, side).First(&wm).Error; err != nil {
+		return nil, fmt.Errorf("watermark: %w", err)
+	}
+	from := e.now()
+	if wm.Cursor != nil {
+		from = *wm.Cursor
+	}
+	jql := PollJQL(l.project(side), l.issueTypes(side), l.extraJQL(side), from.Add(-PollOverlap), loc)
+	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated"},
+		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	res := &PollResult{Hits: len(hits)}
+	ids := make([]string, 0, len(hits))
+	for i := range hits {
+		ids = append(ids, hits[i].ID)
+	}
+	col := "local_issue_id"
+	if side == models.SideRemote {
+		col = "remote_issue_id"
+	}
+	byIssue := map[string]*models.Twin{}
+	for chunk := range chunks(ids, 500) {
+		var twins []models.Twin
+		if err := e.DB.WithContext(ctx).Where("connection_id = ? AND "+col+" IN ?", l.Conn.ID, chunk).Find(&twins).Error; err != nil {
+			return nil, fmt.Errorf("load twins: %w", err)
+		}
+		for i := range twins {
+			byIssue[*twinIssueID(&twins[i], side)] = &twins[i]
+		}
+	}
+	// Issues without a twin: read their link before the transaction (Jira calls stay outside it).
+	links := map[string]TwinLink{}
+	for i := range hits {
+		if byIssue[hits[i].ID] != nil {
+			continue
+		}
+		lk, found, err := readLink(ctx, j, &hits[i], l.Key)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			links[hits[i].ID] = lk
+		}
+	}
+	now := e.now()
+	err = e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cursor time.Time
+		if wm.Cursor != nil {
+			cursor = *wm.Cursor
+		}
+		for i := range hits {
+			h := &hits[i]
+			upd, _ := h.Updated()
+			cursor = later(cursor, upd)
+			tw := byIssue[h.ID]
+			if tw == nil {
+				id, made, adopted, err := e.newHit(ctx, tx, l, side, h, links, now)
+				if err != nil {
+					return err
+				}
+				if id != 0 {
+					res.Dirty = append(res.Dirty, id)
+				}
+				if made {
+					res.Created++
+				}
+				if adopted {
+					res.Adopted++
+				}
+				continue
+			}
+			if tw.State == models.TwinUnlinked {
+				continue
+			}
+			seen := twinUpdated(tw, side)
+			if seen != nil && !upd.After(*seen) {
+				continue // our own echo, or already seen
+			}
+			q := tx.Model(&models.Twin{}).Where("id = ?", tw.ID)
+			if tw.Dirty {
+				if err := q.Update("dirty", true).Error; err != nil {
+					return err
+				}
+			} else if err := q.Updates(map[string]any{"dirty": true, "dirty_since": now}).Error; err != nil {
+				return err
+			}
+			if tw.State != models.TwinQuarantined {
+				res.Dirty = append(res.Dirty, tw.ID)
+			}
+		}
+		wmUpd := map[string]any{}
+		if !cursor.IsZero() {
+			wmUpd["cursor"] = cursor.UTC()
+		} else {
+			wmUpd["cursor"] = from.UTC() // first poll of a quiet side: start here, never import history
+		}
+		return tx.Model(&models.Watermark{}).Where("id = ?", wm.ID).Updates(wmUpd).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record poll: %w", err)
+	}
+	return res, nil
+}
+
+// newHit handles a search hit that no twin of this connection knows: adopt it into the twin its
+// airlock.twin link names, rebuild that twin when the database lost it, or make a pending twin.
+func (e *Engine) newHit(ctx context.Context, tx *gorm.DB, l *link, side string, h *jira.Issue, links map[string]TwinLink, now time.Time) (id uint, made, adopted bool, err error) {
+	idCol, keyCol := "local_issue_id", "local_key"
+	if side == models.SideRemote {
+		idCol, keyCol = "remote_issue_id", "remote_key"
+	}
+	if lk, ok := links[h.ID]; ok && lk.SyncID != "" {
+		var tw models.Twin
+		q := tx.Where("connection_id = ? AND sync_id = ?", l.Conn.ID, lk.SyncID).Limit(1).Find(&tw)
+		if q.Error != nil {
+			return 0, false, false, q.Error
+		}
+		if q.RowsAffected > 0 {
+			if tw.State == models.TwinUnlinked || twinIssueID(&tw, side) != nil {
+				if twinIssueID(&tw, side) != nil && *twinIssueID(&tw, side) != h.ID {
+					e.log().Warn("issue carries the sync id of a twin linked to another issue; left alone",
+						"connection", l.Conn.Name, "issue", h.Key, "twin", tw.ID)
+				}
+				return 0, false, false, nil
+			}
+			// A pending twin stays pending: its reconcile finishes the create (status, comments,
+			// baseline) and tells the source from the copy by their creation times.
+			if err := tx.Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(map[string]any{idCol: h.ID, keyCol: h.Key,
+				"dirty": true, "dirty_since": now}).Error; err != nil {
+				return 0, false, false, err
+			}
+			e.log().Info("adopted issue from its airlock.twin property", "connection", l.Conn.Name, "issue", h.Key, "twin", tw.ID)
+			return tw.ID, false, true, nil
+		}
+		// The link names a twin this database does not have (it was lost): rebuild it rather
+		// than create a duplicate on the other side.
+		tw = models.Twin{ConnectionID: l.Conn.ID, SyncID: lk.SyncID, State: models.TwinActive, Dirty: true, DirtySince: &now}
+		hid, pid := h.ID, lk.PeerID
+		if side == models.SideLocal {
+			tw.LocalIssueID, tw.LocalKey, tw.RemoteIssueID, tw.RemoteKey = &hid, h.Key, &pid, lk.PeerKey
+		} else {
+			tw.RemoteIssueID, tw.RemoteKey, tw.LocalIssueID, tw.LocalKey = &hid, h.Key, &pid, lk.PeerKey
+		}
+		if err := tx.Create(&tw).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return 0, false, false, nil // the peer is already twinned: leave it to the operator
+			}
+			return 0, false, false, err
+		}
+		return tw.ID, false, true, nil
+	}
+	hid := h.ID
+	tw := models.Twin{ConnectionID: l.Conn.ID, SyncID: uuid.NewString(), State: models.TwinPendingCreate, Dirty: true, DirtySince: &now}
+	if side == models.SideLocal {
+		tw.LocalIssueID, tw.LocalKey = &hid, h.Key
+	} else {
+		tw.RemoteIssueID, tw.RemoteKey = &hid, h.Key
+	}
+	if err := tx.Create(&tw).Error; err != nil {
+		return 0, false, false, fmt.Errorf("pending twin for %s: %w", h.Key, err)
+	}
+	return tw.ID, true, false, nil
+}
+
+// location returns the sync user's time zone of an instance, reading /myself once and storing it.
+func (e *Engine) location(ctx context.Context, inst *models.Instance, j Jira) (*time.Location, error) {
+	if inst.TimeZone == "" {
+		me, err := j.Myself(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the sync user's time zone: %w", err)
+		}
+		tz := me.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
+		inst.TimeZone = tz
+		if err := e.DB.WithContext(ctx).Model(&models.Instance{}).Where("id = ?", inst.ID).UpdateColumn("time_zone", tz).Error; err != nil {
+			return nil, fmt.Errorf("store time zone: %w", err)
+		}
+	}
+	loc, err := time.LoadLocation(inst.TimeZone)
+	if err != nil {
+		return nil, configError("instance %s: unknown time zone %q", inst.Name, inst.TimeZone)
+	}
+	return loc, nil
+}
+
+func twinIssueID(t *models.Twin, side string) *string {
+	if side == models.SideLocal {
+		return t.LocalIssueID
+	}
+	return t.RemoteIssueID
+}
+
+func twinUpdated(t *models.Twin, side string) *time.Time {
+	if side == models.SideLocal {
+		return t.LocalUpdated
+	}
+	return t.RemoteUpdated
+}
+
+// chunks splits s into slices of at most n (SQL IN lists stay bounded).
+func chunks[T any](s []T, n int) func(func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
+	}
+}

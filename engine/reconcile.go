@@ -1,0 +1,508 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
+)
+
+// Reconcile brings one twin's two issues into agreement: fresh reads, projection, three-way
+// merge against the baseline, one write per side, status by transitions, comments and
+// attachments, then the read-back that becomes the new baseline. A pending twin first gets its
+// missing issue created (idempotently). Failures are recorded on the twin: config and data
+// errors (and internal errors after a few attempts) quarantine it and come back as a
+// *TwinError with Quarantined set; the queue must not retry those.
+func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
+	var tw models.Twin
+	q := e.DB.WithContext(ctx).Limit(1).Find(&tw, twinID)
+	if q.Error != nil {
+		return fmt.Errorf("load twin %d: %w", twinID, q.Error)
+	}
+	if q.RowsAffected == 0 || tw.State == models.TwinUnlinked || tw.State == models.TwinQuarantined {
+		return nil
+	}
+	l, err := e.loadLink(ctx, tw.ConnectionID)
+	if err != nil {
+		return e.fail(ctx, nil, &tw, err)
+	}
+	if l.Conn.Paused {
+		return nil // stays dirty until the connection resumes
+	}
+	if err := e.reconcile(ctx, l, &tw); err != nil {
+		return e.fail(ctx, l, &tw, err)
+	}
+	return nil
+}
+
+// fail records a reconcile failure on the twin (miniflux style: the error lives on the row) and
+// decides whether it is quarantined.
+func (e *Engine) fail(ctx context.Context, l *link, tw *models.Twin, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	class := ClassOf(err)
+	if l != nil {
+		e.noteAuthFailure(ctx, l, err)
+	}
+	now := e.now()
+	upd := map[string]any{"last_error": clip(err.Error())}
+	quarantine := false
+	switch class {
+	case models.ClassAuth, models.ClassRateLimited:
+		// Not the twin's fault: the instance is blocked, or Jira asked us to wait.
+	case models.ClassConfig, models.ClassData:
+		quarantine = true
+	default:
+		n := tw.ErrorCount + 1
+		upd["error_count"] = n
+		maxAttempts := e.MaxInternalAttempts
+		if maxAttempts <= 0 {
+			maxAttempts = 3
+		}
+		if class == models.ClassInternal && n >= maxAttempts {
+			quarantine = true
+		} else {
+			upd["next_attempt_at"] = now.Add(backoff(n))
+		}
+	}
+	if quarantine {
+		upd["state"] = models.TwinQuarantined
+		upd["error_count"] = tw.ErrorCount + 1
+	}
+	if uerr := e.DB.WithContext(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(upd).Error; uerr != nil {
+		e.log().Error("cannot record twin failure", "twin", tw.ID, "err", uerr)
+	}
+	return &TwinError{TwinID: tw.ID, Quarantined: quarantine, Err: err}
+}
+
+// backoff is the sweeper's wait before re-dispatching a failed twin: 2 s doubling, at most 10 min.
+func backoff(n int) time.Duration {
+	return min(2*time.Second<<min(max(n-1, 0), 9), 10*time.Minute)
+}
+
+// issueFields lists what a reconcile reads of an issue.
+func issueFields(r *Rules, side string) []string {
+	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment"}
+	for i := range r.Fields {
+		fs = append(fs, r.Fields[i].fieldID(side))
+	}
+	return fs
+}
+
+func (e *Engine) getIssue(ctx context.Context, s *Side, id string, r *Rules, props bool) (*jira.Issue, error) {
+	opt := jira.GetIssueOptions{Fields: issueFields(r, s.Name)}
+	if props {
+		opt.Properties = []string{TwinProperty}
+	}
+	is, err := s.Jira.GetIssue(ctx, id, opt)
+	if err != nil {
+		return nil, fmt.Errorf("read %s issue %s: %w", s.Name, id, err)
+	}
+	return is, nil
+}
+
+// pair builds the Pair of a twin with both clients.
+func (e *Engine) pair(ctx context.Context, l *link, tw *models.Twin) (*Pair, error) {
+	lj, err := e.client(ctx, l, models.SideLocal)
+	if err != nil {
+		return nil, err
+	}
+	rj, err := e.client(ctx, l, models.SideRemote)
+	if err != nil {
+		return nil, err
+	}
+	return &Pair{Twin: tw, Conn: l.Conn, Rules: l.Rules,
+		Local:  &Side{Name: models.SideLocal, Jira: lj, Instance: l.Local, Project: l.Conn.LocalProject},
+		Remote: &Side{Name: models.SideRemote, Jira: rj, Instance: l.Remote, Project: l.Conn.RemoteProject}}, nil
+}
+
+func (p *Pair) side(name string) *Side {
+	if name == models.SideLocal {
+		return p.Local
+	}
+	return p.Remote
+}
+
+func sideIndex(name string) int {
+	if name == models.SideLocal {
+		return 0
+	}
+	return 1
+}
+
+func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error {
+	dirtySince := tw.DirtySince
+	p, err := e.pair(ctx, l, tw)
+	if err != nil {
+		return err
+	}
+	if tw.State == models.TwinPendingCreate || tw.LocalIssueID == nil || tw.RemoteIssueID == nil {
+		return e.create(ctx, l, p, dirtySince)
+	}
+	var first [2]*jira.Issue
+	var gone []string
+	for i, s := range []*Side{p.Local, p.Remote} {
+		is, err := e.getIssue(ctx, s, *twinIssueID(tw, s.Name), &l.Rules, false)
+		if jira.IsNotFound(err) {
+			gone = append(gone, s.Name)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		first[i], s.Issue = is, is
+	}
+	if len(gone) > 0 {
+		return e.deleted(ctx, l, p, gone)
+	}
+	base, err := ParseBaseline(tw.Baseline)
+	if err != nil {
+		e.log().Warn("unreadable baseline: merging as if new", "twin", tw.ID, "err", err)
+		base, _ = ParseBaseline("")
+	}
+	shared := [2]Shared{Project(first[0], &l.Rules, models.SideLocal), Project(first[1], &l.Rules, models.SideRemote)}
+
+	var conflicts []models.Conflict
+	if err := e.DB.WithContext(ctx).Where("twin_id = ? AND applied_at IS NULL", tw.ID).Find(&conflicts).Error; err != nil {
+		return fmt.Errorf("load conflicts: %w", err)
+	}
+	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{}}
+	opt.UpdatedLocal, _ = first[0].Updated()
+	opt.UpdatedRemote, _ = first[1].Updated()
+	var applied []uint
+	for _, c := range conflicts {
+		switch c.Decision {
+		case "":
+			opt.Held[c.Field] = true
+		case models.SideLocal:
+			opt.Decided[c.Field] = shared[0][c.Field]
+		case models.SideRemote:
+			opt.Decided[c.Field] = shared[1][c.Field]
+		default:
+			opt.Decided[c.Field] = c.Value
+		}
+		if c.Decision != "" {
+			applied = append(applied, c.ID)
+		}
+	}
+	plan := Merge(l.Rules.Fields, base, shared[0], shared[1], opt)
+	for _, c := range plan.Conflicts {
+		row := models.Conflict{TwinID: tw.ID, Field: c.Field, Baseline: c.Base, LocalValue: c.Local, RemoteValue: c.Remote, CreatedAt: e.now()}
+		if err := e.DB.WithContext(ctx).Create(&row).Error; err != nil {
+			return fmt.Errorf("record conflict on %s: %w", c.Field, err)
+		}
+	}
+	var written [2]map[string]bool
+	if len(plan.ToRemote) > 0 {
+		if written[1], err = e.write(ctx, p, p.Local, p.Remote, plan.ToRemote, shared[1]); err != nil {
+			return err
+		}
+	}
+	if len(plan.ToLocal) > 0 {
+		if written[0], err = e.write(ctx, p, p.Remote, p.Local, plan.ToLocal, shared[0]); err != nil {
+			return err
+		}
+	}
+	extra, err := e.syncExtras(ctx, p)
+	if err != nil {
+		return err
+	}
+	after := first
+	for i, s := range []*Side{p.Local, p.Remote} {
+		if len(written[i]) == 0 && !extra[i] {
+			continue
+		}
+		is, err := e.getIssue(ctx, s, first[i].ID, &l.Rules, false)
+		if err != nil {
+			return err
+		}
+		after[i] = is
+	}
+	if err := e.finish(ctx, l, tw, dirtySince, base, plan.Held, shared, after, written, applied); err != nil {
+		return err
+	}
+	for i, s := range []*Side{p.Local, p.Remote} {
+		if len(written[i]) > 0 || extra[i] {
+			e.kickOthers(ctx, l, s.Name)
+		}
+	}
+	return nil
+}
+
+// syncExtras carries comments and attachments (engine/comments.go, engine/attachments.go).
+func (e *Engine) syncExtras(ctx context.Context, p *Pair) ([2]bool, error) {
+	var out [2]bool
+	if p.Rules.Comments.Enabled {
+		w, err := e.syncComments(ctx, p)
+		out[0], out[1] = out[0] || w[0], out[1] || w[1]
+		if err != nil {
+			return out, fmt.Errorf("comments: %w", err)
+		}
+	}
+	if p.Rules.Attachments.Enabled {
+		w, err := e.syncAttachments(ctx, p)
+		out[0], out[1] = out[0] || w[0], out[1] || w[1]
+		if err != nil {
+			return out, fmt.Errorf("attachments: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// write applies the values the plan sends to dst in one PUT, then moves its status; it records
+// an Event per field and returns the fields written.
+func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[string]string, before Shared) (map[string]bool, error) {
+	written := map[string]bool{}
+	users, notes, err := e.resolveUsers(ctx, p, values, src, dst)
+	if err != nil {
+		return nil, err
+	}
+	meta := &WriteMeta{Users: users}
+	if meta.Options, err = e.optionsFor(ctx, p, values, dst); err != nil {
+		return nil, err
+	}
+	in, err := BuildUpdate(values, dst.Name, &p.Rules, meta)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Fields) > 0 {
+		if err := dst.Jira.UpdateIssue(ctx, dst.Issue.ID, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil {
+			return nil, fmt.Errorf("update %s issue %s: %w", dst.Name, dst.Issue.Key, err)
+		}
+	}
+	for _, name := range sortedKeys(values) {
+		f := p.Rules.field(name)
+		if f == nil || f.Kind == KindStatus {
+			continue
+		}
+		if _, ok := in.Fields[f.fieldID(dst.Name)]; !ok {
+			continue
+		}
+		written[name] = true
+		e.event(ctx, p, src.Name, "field", name, before[name], values[name])
+	}
+	for _, n := range notes {
+		e.event(ctx, p, src.Name, "user", n.Field, n.Original, "replaced by default user "+n.Replacement)
+	}
+	for i := range p.Rules.Fields {
+		f := &p.Rules.Fields[i]
+		v, ok := values[f.Name]
+		if f.Kind != KindStatus || !ok || v == "" {
+			continue
+		}
+		if err := e.moveStatus(ctx, p, f, src, dst, v); err != nil {
+			return nil, err
+		}
+		written[f.Name] = true
+		e.event(ctx, p, src.Name, "status", f.Name, before[f.Name], v)
+	}
+	return written, nil
+}
+
+// moveStatus brings dst to the status v (remote vocabulary) by transitions.
+func (e *Engine) moveStatus(ctx context.Context, p *Pair, f *FieldRule, src, dst *Side, v string) error {
+	target := v
+	if dst.Name == models.SideLocal {
+		target = mapIn(f, v)
+	}
+	cur := ""
+	if st, ok := dst.Issue.Status(); ok {
+		cur = st.Name
+	}
+	if cur == target {
+		return nil
+	}
+	it := ""
+	if t, ok := dst.Issue.IssueType(); ok {
+		it = t.Name
+	}
+	res := p.Rules.Resolution
+	if src.Issue != nil {
+		if r, ok := src.Issue.Resolution(); ok && r.Name != "" {
+			res = r.Name
+		}
+	}
+	_, err := e.caches().workflows.moveStatus(ctx, statusMove{Jira: dst.Jira, Key: graphKey{dst.Instance.Name, dst.Project, it},
+		IssueID: dst.Issue.ID, Current: cur, Target: target, Resolution: res})
+	if err != nil {
+		return fmt.Errorf("status of %s issue %s: %w", dst.Name, dst.Issue.Key, err)
+	}
+	return nil
+}
+
+// field returns the rule with a shared name.
+func (r *Rules) field(name string) *FieldRule {
+	for i := range r.Fields {
+		if r.Fields[i].Name == name {
+			return &r.Fields[i]
+		}
+	}
+	return nil
+}
+
+// finish stores the outcome of a reconcile: the new two-sided baseline (a side's written fields
+// as read back, its other fields as first read; held fields keep their entry), each side's
+// `updated` as read back (so the next poll skips our echo), and clears the dirty flag unless it
+// moved meanwhile or a field changed under us while we worked.
+func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySince *time.Time, base Baseline, held map[string]bool,
+	first [2]Shared, after [2]*jira.Issue, written [2]map[string]bool, applied []uint) error {
+	nb := Baseline{Local: Shared{}, Remote: Shared{}}
+	changedUnder := false
+	for i, side := range []string{models.SideLocal, models.SideRemote} {
+		reread := first[i]
+		if len(written[i]) > 0 {
+			reread = Project(after[i], &l.Rules, side)
+		}
+		out := nb.Of(side)
+		for j := range l.Rules.Fields {
+			name := l.Rules.Fields[j].Name
+			if held[name] {
+				if v, ok := base.Of(side)[name]; ok {
+					out[name] = v
+				}
+				continue
+			}
+			if written[i][name] {
+				out[name] = reread[name]
+			} else {
+				out[name] = first[i][name]
+				if reread[name] != first[i][name] {
+					changedUnder = true
+				}
+			}
+		}
+	}
+	now := e.now()
+	upd := map[string]any{"baseline": nb.String(), "last_synced_at": now, "last_error": "", "error_count": 0,
+		"next_attempt_at": nil, "state": models.TwinActive, "local_key": after[0].Key, "remote_key": after[1].Key}
+	if t, ok := after[0].Updated(); ok {
+		upd["local_updated"] = t.UTC()
+	}
+	if t, ok := after[1].Updated(); ok {
+		upd["remote_updated"] = t.UTC()
+	}
+	return e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur models.Twin
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id", "dirty", "dirty_since").First(&cur, tw.ID).Error; err != nil {
+			return fmt.Errorf("reload twin: %w", err)
+		}
+		same := (cur.DirtySince == nil) == (dirtySince == nil) && (cur.DirtySince == nil || cur.DirtySince.Equal(*dirtySince))
+		if same && !changedUnder {
+			upd["dirty"] = false
+			upd["dirty_since"] = nil
+		} else {
+			upd["dirty"] = true
+			if cur.DirtySince == nil {
+				upd["dirty_since"] = now
+			}
+		}
+		if err := tx.Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(upd).Error; err != nil {
+			return fmt.Errorf("store baseline: %w", err)
+		}
+		if len(applied) > 0 {
+			if err := tx.Model(&models.Conflict{}).Where("id IN ?", applied).Update("applied_at", now).Error; err != nil {
+				return fmt.Errorf("mark conflicts applied: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// deleted applies the connection's deletion policy when a side's issue answers 404.
+func (e *Engine) deleted(ctx context.Context, l *link, p *Pair, gone []string) error {
+	tw := p.Twin
+	key := func(side string) string {
+		if side == models.SideLocal {
+			return tw.LocalKey
+		}
+		return tw.RemoteKey
+	}
+	policy := l.Conn.DeletionPolicy
+	upd := map[string]any{}
+	if len(gone) == 2 {
+		policy = DeletionBoth
+	}
+	g := gone[0]
+	survivor := p.side(otherSide(g))
+	msg := fmt.Sprintf("%s issue %s was deleted on the %s side", g, key(g), g)
+	switch policy {
+	case DeletionBoth:
+		upd["state"] = models.TwinUnlinked
+		msg = "both issues were deleted"
+	case models.DeleteTwin:
+		if err := survivor.Jira.DeleteIssue(ctx, survivor.Issue.ID, true); err != nil && !jira.IsNotFound(err) {
+			return fmt.Errorf("delete twin issue %s: %w", survivor.Issue.Key, err)
+		}
+		upd["state"] = models.TwinUnlinked
+		msg += fmt.Sprintf("; %s deleted too", survivor.Issue.Key)
+		e.kickOthers(ctx, l, survivor.Name)
+	case models.DeleteUnlink:
+		if err := writeLink(ctx, survivor.Jira, survivor.Issue.ID, l.Key, nil); err != nil && !jira.IsNotFound(err) {
+			return fmt.Errorf("unlink %s: %w", survivor.Issue.Key, err)
+		}
+		upd["state"] = models.TwinUnlinked
+		msg += "; unlinked"
+	default:
+		msg = "deleted on the other side: " + msg
+	}
+	upd["last_error"] = msg
+	upd["dirty"] = false
+	upd["dirty_since"] = nil
+	if t, ok := issueUpdated(survivor.Issue); ok {
+		upd[survivor.Name+"_updated"] = t
+	}
+	prev := tw.LastError
+	if err := e.DB.WithContext(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(upd).Error; err != nil {
+		return fmt.Errorf("record deletion: %w", err)
+	}
+	if prev != msg {
+		e.event(ctx, p, otherSide(g), "delete", "", key(g), msg)
+	}
+	return nil
+}
+
+// DeletionBoth is the outcome when both issues of a twin are gone.
+const DeletionBoth = "both"
+
+func issueUpdated(is *jira.Issue) (time.Time, bool) {
+	if is == nil {
+		return time.Time{}, false
+	}
+	t, ok := is.Updated()
+	return t.UTC(), ok
+}
+
+// kickOthers hands a write to the next hop at once (single topology): every other connection
+// of this node whose scope holds the written instance and project gets its poll enqueued now.
+func (e *Engine) kickOthers(ctx context.Context, l *link, side string) {
+	kick := e.Kick
+	if kick == nil && e.Enqueuer != nil {
+		kick = func(ctx context.Context, id uint, side string) {
+			if err := e.Enqueuer.EnqueuePoll(ctx, id, side); err != nil {
+				e.log().Warn("cannot kick poll", "connection", id, "side", side, "err", err)
+			}
+		}
+	}
+	if kick == nil {
+		return
+	}
+	inst, proj := l.inst(side), l.project(side)
+	var conns []models.Connection
+	if err := e.DB.WithContext(ctx).Where("id <> ? AND paused = ? AND ((local_instance_id = ? AND local_project = ?) OR (remote_instance_id = ? AND remote_project = ?))",
+		l.Conn.ID, false, inst.ID, proj, inst.ID, proj).Find(&conns).Error; err != nil {
+		e.log().Warn("cannot find connections to kick", "err", err)
+		return
+	}
+	for _, c := range conns {
+		if c.LocalInstanceID == inst.ID && c.LocalProject == proj {
+			kick(ctx, c.ID, models.SideLocal)
+		}
+		if c.RemoteInstanceID == inst.ID && c.RemoteProject == proj {
+			kick(ctx, c.ID, models.SideRemote)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/airlock-sync/airlock/models"
+)
+
+// SweepBatch bounds the dirty twins one sweep dispatches.
+const SweepBatch = 1000
+
+// SweepResult counts what one sweep dispatched.
+type SweepResult struct {
+	Polls      int
+	Reconciles int
+}
+
+// Sweep is the outbox's dispatcher: it enqueues the polls that are due (every side of every
+// connection that is not paused) and a reconcile for every dirty twin whose backoff has passed.
+// Task ids are deterministic, so running it in every worker, or twice, is harmless; and since
+// the database is the source of truth, losing every queued task loses no change.
+func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	if e.Enqueuer == nil {
+		return res, fmt.Errorf("sweep: no enqueuer")
+	}
+	now := e.now()
+	var conns []models.Connection
+	if err := e.db(ctx).Where("paused = ?", false).Find(&conns).Error; err != nil {
+		return res, fmt.Errorf("sweep: connections: %w", err)
+	}
+	var wms []models.Watermark
+	if err := e.db(ctx).Find(&wms).Error; err != nil {
+		return res, fmt.Errorf("sweep: watermarks: %w", err)
+	}
+	due := map[string]bool{}
+	for _, w := range wms {
+		due[fmt.Sprint(w.ConnectionID, w.Side)] = w.NextPollAt == nil || !w.NextPollAt.After(now)
+	}
+	for _, c := range conns {
+		for _, side := range []string{models.SideLocal, models.SideRemote} {
+			d, ok := due[fmt.Sprint(c.ID, side)]
+			if ok && !d {
+				continue
+			}
+			if err := e.Enqueuer.EnqueuePoll(ctx, c.ID, side); err != nil {
+				return res, fmt.Errorf("sweep: enqueue poll: %w", err)
+			}
+			res.Polls++
+		}
+	}
+	var twins []models.Twin
+	if err := e.db(ctx).Select("id", "connection_id").
+		Where("dirty = ? AND state IN ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", true,
+			[]string{models.TwinActive, models.TwinPendingCreate}, now).
+		Where("connection_id IN (?)", e.db(ctx).Model(&models.Connection{}).Select("id").Where("paused = ?", false)).
+		Order("dirty_since").Limit(SweepBatch).Find(&twins).Error; err != nil {
+		return res, fmt.Errorf("sweep: dirty twins: %w", err)
+	}
+	for _, t := range twins {
+		if err := e.Enqueuer.EnqueueReconcile(ctx, t.ID, t.ConnectionID); err != nil {
+			return res, fmt.Errorf("sweep: enqueue reconcile: %w", err)
+		}
+		res.Reconciles++
+	}
+	return res, nil
+}

@@ -1,0 +1,50 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/airlock-sync/airlock/engine"
+)
+
+// TypeReconcile reconciles one twin.
+const TypeReconcile = "twin:reconcile"
+
+// ReconcilePayload names the twin (and its connection, for error attribution).
+type ReconcilePayload struct {
+	TwinID       uint `json:"twin_id"`
+	ConnectionID uint `json:"connection_id"`
+}
+
+// ReconcileTaskID is the deterministic id that keeps one reconcile per twin at a time.
+func ReconcileTaskID(twinID uint) string { return fmt.Sprintf("reconcile:%d", twinID) }
+
+// NewReconcileTask builds the reconcile task of one twin (queue "sync").
+func NewReconcileTask(twinID, connectionID uint) QueuedTask {
+	b, _ := json.Marshal(ReconcilePayload{TwinID: twinID, ConnectionID: connectionID})
+	return QueuedTask{Task: asynq.NewTask(TypeReconcile, b), Queue: QueueSync, ID: ReconcileTaskID(twinID),
+		Opts: []asynq.Option{asynq.MaxRetry(8), asynq.Timeout(10 * time.Minute)}}
+}
+
+// HandleReconcile runs engine.Reconcile. Quarantined twins and auth, config and data errors skip
+// asynq's retries (the Recorder still writes the SyncError); transient ones retry with backoff.
+func HandleReconcile(e *engine.Engine) asynq.HandlerFunc {
+	return func(ctx context.Context, t *asynq.Task) error {
+		var p ReconcilePayload
+		if err := json.Unmarshal(t.Payload(), &p); err != nil {
+			return errors.Join(fmt.Errorf("reconcile payload: %w", err), asynq.SkipRetry)
+		}
+		if err := e.Reconcile(ctx, p.TwinID); err != nil {
+			if engine.Permanent(err) {
+				return errors.Join(err, asynq.SkipRetry)
+			}
+			return err
+		}
+		return nil
+	}
+}
