@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,8 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/airlock-sync/airlock/config"
+	"github.com/airlock-sync/airlock/demo"
 	"github.com/airlock-sync/airlock/engine"
+	"github.com/airlock-sync/airlock/metrics"
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/web"
 	"github.com/airlock-sync/airlock/workers"
@@ -38,11 +43,17 @@ type node struct {
 	sealer *models.Sealer
 	q      *workers.Queue
 	eng    *engine.Engine
+	// metrics is the process's Prometheus registry; insp reads queue depth for it.
+	metrics *metrics.Metrics
+	insp    *asynq.Inspector
 }
 
 func (n *node) Close() {
 	if n.q != nil {
 		n.q.Close()
+	}
+	if n.insp != nil {
+		n.insp.Close()
 	}
 	if n.broker != nil {
 		n.broker.Close()
@@ -96,6 +107,9 @@ func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sqlDB, err := n.db.DB.DB(); err == nil {
+		sqlDB.SetConnMaxLifetime(cfg.DBConnMaxLifetime)
+	}
 	if m == modeDev || m == modeMigrate {
 		applied, err := n.db.Migrate(ctx)
 		if err != nil {
@@ -111,11 +125,15 @@ func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 	if m == modeMigrate {
 		return n, nil
 	}
-	n.broker, err = workers.OpenBroker(ctx, cfg.RedisURL, m == modeDev)
+	n.broker, err = workers.OpenBrokerWith(ctx, workers.BrokerOptions{URL: cfg.RedisURL, PoolSize: cfg.RedisPoolSize, AllowEmbedded: m == modeDev})
 	if err != nil {
 		n.Close()
 		return nil, err
 	}
+	n.metrics = metrics.New(version)
+	n.insp = asynq.NewInspector(n.broker.ConnOpt())
+	n.metrics.WatchState(metrics.StateSource{DB: n.db, Queue: n.insp, Logger: n.log,
+		Queues: []string{workers.QueueSync, workers.QueuePoll, workers.QueueDefault}})
 	if n.broker.Embedded() {
 		n.log.Warn("embedded queue, not durable: queued tasks are lost on exit (the database keeps every change; set REDIS_URL for a real queue)")
 	}
@@ -166,9 +184,18 @@ func runMigrate(ctx context.Context, env func(string) string, args []string, std
 	return nil
 }
 
-func runDev(ctx context.Context, env func(string) string, args []string, _, _ io.Writer) error {
-	if err := noArgs("dev", args); err != nil {
-		return err
+func runDev(ctx context.Context, env func(string) string, args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("airlock dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	withDemo := fs.Bool("demo", false, "also run emulated Jiras A, AB and B with a relay A <-> AB <-> B ready")
+	traffic := fs.Bool("traffic", false, "with --demo: create and edit issues on A now and then, as alice")
+	ports := fs.String("demo-ports", "fixed", "with --demo: fixed (8081-8083 when free) or random")
+	usage := "airlock dev [--demo [--traffic] [--demo-ports fixed|random]]"
+	if err := fs.Parse(args); err != nil {
+		return &config.Error{Var: "arguments", Value: strings.Join(args, " "), Expect: usage}
+	}
+	if fs.NArg() > 0 || (*ports != "fixed" && *ports != "random") || (!*withDemo && (*traffic || *ports != "fixed")) {
+		return &config.Error{Var: "arguments", Value: strings.Join(args, " "), Expect: usage}
 	}
 	n, err := boot(ctx, env, modeDev)
 	if err != nil {
@@ -177,6 +204,13 @@ func runDev(ctx context.Context, env func(string) string, args []string, _, _ io
 	defer n.Close()
 	if err := n.ensureAdmin(ctx, modeDev); err != nil {
 		return err
+	}
+	if *withDemo {
+		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Traffic: *traffic, Logger: n.log})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
 	}
 	stop, err := n.startWorker(ctx)
 	if err != nil {
@@ -210,19 +244,55 @@ func runWorker(ctx context.Context, env func(string) string, args []string, _, _
 		return err
 	}
 	defer n.Close()
+	stopMetrics, err := n.serveWorkerMetrics()
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	stop, err := n.startWorker(ctx)
 	if err != nil {
 		return err
 	}
 	n.log.Info("worker started", "concurrency", n.cfg.WorkerConcurrency)
 	<-ctx.Done()
+	// SIGTERM: the sweeper stops dispatching, asynq stops fetching, running tasks get up to
+	// AIRLOCK_SHUTDOWN_TIMEOUT, and what is left goes back to the queue.
+	n.log.Info("worker stopping", "timeout", n.cfg.ShutdownTimeout)
 	stop()
+	n.log.Info("worker stopped")
 	return nil
+}
+
+// serveWorkerMetrics serves /metrics on AIRLOCK_WORKER_METRICS_LISTEN when it is set (the worker
+// has no console); the returned function stops it.
+func (n *node) serveWorkerMetrics() (stop func(), err error) {
+	if n.cfg.WorkerMetricsListen == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", n.cfg.WorkerMetricsListen)
+	if err != nil {
+		return nil, &config.Error{Var: "AIRLOCK_WORKER_METRICS_LISTEN", Value: n.cfg.WorkerMetricsListen, Expect: "a free host:port (" + err.Error() + ")"}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Protect(n.metrics.Handler(), n.cfg.MetricsToken))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("worker metrics server stopped", "err", err)
+		}
+	}()
+	n.log.Info("worker metrics listening", "url", "http://"+displayAddr(ln.Addr())+"/metrics")
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}, nil
 }
 
 // startWorker runs the sync tasks and the sweeper on the node's queue until stop is called.
 func (n *node) startWorker(ctx context.Context) (stop func(), err error) {
-	srv := workers.NewServer(n.broker, n.db, n.log, workers.ServerOptions{Concurrency: n.cfg.WorkerConcurrency})
+	srv := workers.NewServer(n.broker, n.db, n.log, workers.ServerOptions{Concurrency: n.cfg.WorkerConcurrency, ShutdownTimeout: n.cfg.ShutdownTimeout})
+	srv.Mux.Use(workers.Instrument(n.metrics, n.db))
 	return workers.StartSync(ctx, srv, n.engine(), n.queue(), n.cfg.SweepInterval, n.log)
 }
 
@@ -237,7 +307,11 @@ func (n *node) queue() *workers.Queue {
 // engine is the node's one sync engine (its client pool keeps per-instance pacing).
 func (n *node) engine() *engine.Engine {
 	if n.eng == nil {
-		n.eng = &engine.Engine{DB: n.db, Logger: n.log, Clients: &engine.ClientPool{Sealer: n.sealer}}
+		pool := &engine.ClientPool{Sealer: n.sealer, AllowedHosts: n.cfg.JiraAllowlist}
+		if n.metrics != nil {
+			pool.Observer = n.metrics.ObserveJira
+		}
+		n.eng = &engine.Engine{DB: n.db, Logger: n.log, Clients: pool}
 		if n.broker != nil {
 			n.eng.Enqueuer = n.queue()
 		}
@@ -259,6 +333,7 @@ func (n *node) serveWeb(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	srv.ServeMetrics(n.metrics.Handler())
 	ln, err := net.Listen("tcp", n.cfg.Listen)
 	if err != nil {
 		return &config.Error{Var: "AIRLOCK_LISTEN", Value: n.cfg.Listen, Expect: "a free host:port (" + err.Error() + ")"}

@@ -28,6 +28,11 @@ type Config struct {
 	RedisURL string
 	// SecretKey encrypts Jira credentials at rest (AES-256-GCM); nil until loaded.
 	SecretKey []byte
+	// SecretKeyOld is the previous key, read only by `airlock rotate-key` (nil when unset).
+	SecretKeyOld []byte
+	// JiraAllowlist limits the Jira base URLs this node calls to these hosts or ".suffix"
+	// domains; empty allows any host.
+	JiraAllowlist []string
 	// AdminUser and AdminPassword seed the first console user when no user exists.
 	AdminUser     string
 	AdminPassword string
@@ -42,6 +47,18 @@ type Config struct {
 	SweepInterval time.Duration
 	// DBMaxOpenConns caps the database pool.
 	DBMaxOpenConns int
+	// DBConnMaxLifetime recycles database connections (0: never), so a pooler or a failover
+	// behind DATABASE_URL's host is picked up.
+	DBConnMaxLifetime time.Duration
+	// RedisPoolSize caps the connections to Redis per client (0: go-redis' default, 10 per CPU).
+	RedisPoolSize int
+	// ShutdownTimeout is how long a stopping worker lets in-flight tasks finish before it hands
+	// them back to the queue.
+	ShutdownTimeout time.Duration
+	// MetricsToken, when set, lets a scraper read /metrics with "Authorization: Bearer <token>".
+	MetricsToken string
+	// WorkerMetricsListen, when set, makes `airlock worker` serve /metrics on that address.
+	WorkerMetricsListen string
 }
 
 // Error names the variable that holds a bad value and what it expects.
@@ -87,20 +104,31 @@ var Options = []Option{
 		if v == "" {
 			return nil
 		}
+		// Everything after the host (sslmode, sslrootcert, target_session_attrs, several
+		// host:port pairs, a socket folder in ?host=) passes through to the driver untouched.
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || (u.Host == "" && u.Query().Get("host") == "") {
 			return fmt.Errorf("a postgres://host/dbname URL")
 		}
 		c.DatabaseURL = v
 		return nil
 	}},
-	{Var: "REDIS_URL", Default: "", Help: "Redis URL for the queue (redis://host:6379/0, rediss:// for TLS); required by web and worker, dev embeds one when empty", secret: true, apply: func(c *Config, v string) error {
+	{Var: "REDIS_URL", Default: "", Help: "Redis URL for the queue: redis://host:6379/0, rediss:// for TLS, redis-sentinel://s1:26379,s2:26379/0?master=NAME, redis-cluster://h1:6379,h2:6379 (see DEPLOY.md); required by web and worker, dev embeds one when empty", secret: true, apply: func(c *Config, v string) error {
 		if v == "" {
 			return nil
 		}
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis-sentinel") || u.Host == "" {
+		if err != nil || u.Host == "" {
 			return fmt.Errorf("a redis://host:port/db URL")
+		}
+		switch u.Scheme {
+		case "redis", "rediss", "redis-cluster":
+		case "redis-sentinel":
+			if u.Query().Get("master") == "" {
+				return fmt.Errorf("a redis-sentinel://host:port,host:port/db?master=NAME URL (master is missing)")
+			}
+		default:
+			return fmt.Errorf("a redis://host:port/db URL (or rediss://, redis-sentinel://, redis-cluster://)")
 		}
 		c.RedisURL = v
 		return nil
@@ -114,6 +142,31 @@ var Options = []Option{
 			return err
 		}
 		c.SecretKey = k
+		return nil
+	}},
+	{Var: "AIRLOCK_SECRET_KEY_OLD", Default: "", Help: "the previous AIRLOCK_SECRET_KEY, read only by `airlock rotate-key`, which re-encrypts every stored credential from it to AIRLOCK_SECRET_KEY; unset it afterwards", secret: true, apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		k, err := DecodeKey(v)
+		if err != nil {
+			return err
+		}
+		c.SecretKeyOld = k
+		return nil
+	}},
+	{Var: "AIRLOCK_JIRA_ALLOWLIST", Default: "", Help: "comma-separated Jira hosts (jira.example.com) or domain suffixes (.example.com) this node may call; empty: any host", apply: func(c *Config, v string) error {
+		c.JiraAllowlist = nil
+		for _, p := range strings.Split(v, ",") {
+			p = strings.ToLower(strings.TrimSpace(p))
+			if p == "" {
+				continue
+			}
+			if p == "." || strings.ContainsAny(p, "/:@ *") {
+				return fmt.Errorf("comma-separated host names or .domain suffixes, without scheme, port or path")
+			}
+			c.JiraAllowlist = append(c.JiraAllowlist, p)
+		}
 		return nil
 	}},
 	{Var: "AIRLOCK_ADMIN_USER", Default: "admin", Help: "name of the first console user", apply: func(c *Config, v string) error {
@@ -140,6 +193,40 @@ var Options = []Option{
 	}},
 	{Var: "AIRLOCK_WORKER_CONCURRENCY", Default: "10", Help: "tasks one worker process runs at once", apply: intIn(1, 1000, func(c *Config, n int) { c.WorkerConcurrency = n })},
 	{Var: "AIRLOCK_DB_MAX_OPEN_CONNS", Default: "10", Help: "database connection pool size (Postgres)", apply: intIn(1, 1000, func(c *Config, n int) { c.DBMaxOpenConns = n })},
+	{Var: "AIRLOCK_DB_CONN_MAX_LIFETIME", Default: "30m", Help: "recycle database connections after this long (Go duration; 0 never), so failovers and poolers are followed", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("a duration such as 30m, or 0 for never")
+		}
+		c.DBConnMaxLifetime = d
+		return nil
+	}},
+	{Var: "AIRLOCK_REDIS_POOL_SIZE", Default: "0", Help: "Redis connections per client (plain and Sentinel forms); 0: go-redis' default of 10 per CPU", apply: intIn(0, 10000, func(c *Config, n int) { c.RedisPoolSize = n })},
+	{Var: "AIRLOCK_SHUTDOWN_TIMEOUT", Default: "25s", Help: "on SIGTERM a worker stops polling and lets running tasks finish this long, then hands the rest back to the queue (keep below systemd's TimeoutStopSec)", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return fmt.Errorf("a duration from 1s to 1h, such as 25s")
+		}
+		c.ShutdownTimeout = d
+		return nil
+	}},
+	{Var: "AIRLOCK_METRICS_TOKEN", Default: "", Help: "bearer token a Prometheus scraper sends to read /metrics (console sessions may read it too); empty: sessions only", secret: true, apply: func(c *Config, v string) error {
+		if v != "" && len(v) < 16 {
+			return fmt.Errorf("at least 16 characters (openssl rand -hex 16)")
+		}
+		c.MetricsToken = v
+		return nil
+	}},
+	{Var: "AIRLOCK_WORKER_METRICS_LISTEN", Default: "", Help: "host:port where `airlock worker` serves /metrics (same token); empty: off", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("host:port such as :9090 or 127.0.0.1:9090")
+		}
+		c.WorkerMetricsListen = v
+		return nil
+	}},
 	{Var: "AIRLOCK_SWEEP_INTERVAL", Default: "5s", Help: "how often due polls and dirty twins are (re-)enqueued", apply: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 100*time.Millisecond {

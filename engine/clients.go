@@ -24,6 +24,9 @@ type ClientPool struct {
 	// Configure, when set, adjusts each client's configuration before it is built (tests: fast
 	// retries).
 	Configure func(*jira.Config)
+	// AllowedHosts, when not empty, is AIRLOCK_JIRA_ALLOWLIST: an instance whose base URL is on
+	// another host gets no client (a config error), so its credentials are never sent.
+	AllowedHosts []string
 
 	mu sync.Mutex
 	m  map[uint]pooled
@@ -54,7 +57,7 @@ func (p *ClientPool) For(_ context.Context, inst *models.Instance) (Jira, error)
 		secret = s
 	}
 	cfg := jira.Config{BaseURL: inst.BaseURL, Instance: inst.Name, MaxConcurrent: inst.MaxConcurrent,
-		Observer: p.Observer, UserAgent: "airlock"}
+		Observer: p.Observer, UserAgent: "airlock", AllowedHosts: p.AllowedHosts}
 	if inst.AuthType == models.AuthPAT {
 		cfg.Auth = jira.TokenAuth{Token: secret}
 	} else {

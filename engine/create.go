@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/airlock-sync/airlock/jira"
@@ -125,28 +126,27 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 	}
 	dst.Issue = is
 	dstFirst := Project(is, &l.Rules, dst.Name)
-	written := map[string]bool{}
+	moved := map[string]bool{}
 	for i := range l.Rules.Fields {
 		f := &l.Rules.Fields[i]
-		written[f.Name] = true
 		if f.Kind != KindStatus || !travels(f, srcName) || srcShared[f.Name] == "" || srcShared[f.Name] == dstFirst[f.Name] {
 			continue
 		}
 		if err := e.moveStatus(ctx, p, f, src, dst, srcShared[f.Name]); err != nil {
 			return err
 		}
+		moved[f.Name] = true
 		e.event(ctx, p, srcName, "status", f.Name, dstFirst[f.Name], srcShared[f.Name])
 	}
-	if _, err := e.syncExtras(ctx, p); err != nil {
+	extra, err := e.syncExtras(ctx, p)
+	if err != nil {
 		return err
 	}
-	var first [2]Shared
+	// The new issue's baseline is what Jira stored at create (read at once, before the status
+	// moves and the copies of comments and attachments), its status as moved: a later change
+	// there, or on the source, is someone else's and keeps the twin dirty.
+	var expect [2]Shared
 	var after [2]*jira.Issue
-	var wr [2]map[string]bool
-	first[sideIndex(srcName)] = srcShared
-	first[sideIndex(dst.Name)] = dstFirst
-	wr[sideIndex(dst.Name)] = written
-	after[sideIndex(srcName)] = src.Issue
 	if after[sideIndex(dst.Name)], err = e.getIssue(ctx, dst, dstIssue.ID, &l.Rules, false); err != nil {
 		return err
 	}
@@ -154,9 +154,22 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 	if after[sideIndex(srcName)], err = e.getIssue(ctx, src, src.Issue.ID, &l.Rules, false); err != nil {
 		return err
 	}
-	first[sideIndex(srcName)] = srcShared
+	expect[sideIndex(srcName)] = srcShared
+	ex := maps.Clone(dstFirst)
+	back := Project(after[sideIndex(dst.Name)], &l.Rules, dst.Name)
+	for name := range moved {
+		ex[name] = back[name]
+	}
+	expect[sideIndex(dst.Name)] = ex
 	base, _ := ParseBaseline("")
-	if err := e.finish(ctx, l, tw, dirtySince, base, nil, first, after, wr, nil); err != nil {
+	// The new issue is confirmed by one more reconcile; so is the source when it changed while we
+	// worked (its read-back `updated` would hide that change from the next poll).
+	var confirm [2]bool
+	confirm[sideIndex(dst.Name)] = true
+	u0, _ := src.Issue.Updated()
+	u1, _ := after[sideIndex(srcName)].Updated()
+	confirm[sideIndex(srcName)] = extra[sideIndex(srcName)] || !u0.Equal(u1)
+	if err := e.finish(ctx, l, tw, dirtySince, base, nil, expect, after, confirm, nil); err != nil {
 		return err
 	}
 	e.kickOthers(ctx, l, dst.Name)

@@ -246,6 +246,11 @@ func (f *fakeWorkflow) Transitions(_ context.Context, _ string, _ bool) ([]jira.
 	return ts, nil
 }
 
+func (f *fakeWorkflow) GetIssue(_ context.Context, id string, _ jira.GetIssueOptions) (*jira.Issue, error) {
+	st, _ := json.Marshal(jira.Status{Name: f.status})
+	return &jira.Issue{ID: id, Fields: map[string]json.RawMessage{"status": st}}, nil
+}
+
 func (f *fakeWorkflow) DoTransition(_ context.Context, _ string, in jira.TransitionInput) error {
 	for _, e := range f.g[f.status] {
 		if e.ID == in.ID {
@@ -291,6 +296,17 @@ func TestMoveStatus(t *testing.T) {
 	_, err := (&workflows{}).moveStatus(context.Background(), statusMove{Jira: f3, Key: k, IssueID: "3", Current: "Open", Target: "Done"})
 	if err == nil || ClassOf(err) != models.ClassConfig || !strings.Contains(err.Error(), `"Open"`) || !strings.Contains(err.Error(), `"Done"`) {
 		t.Errorf("err = %v", err)
+	}
+	// Someone moved the issue after we read it: not a config error, and what was learnt under
+	// the wrong status is forgotten.
+	var w4 workflows
+	f4 := &fakeWorkflow{g: g, status: "Review"}
+	_, err = w4.moveStatus(context.Background(), statusMove{Jira: f4, Key: k, IssueID: "4", Current: "Done", Target: "Parked"})
+	if err == nil || ClassOf(err) != models.ClassTransient || !strings.Contains(err.Error(), `"Review"`) {
+		t.Errorf("moved under us: err = %v", err)
+	}
+	if _, ok := w4.snapshot(k)["Done"]; ok {
+		t.Errorf("edges learnt under the wrong status were kept: %v", w4.snapshot(k))
 	}
 }
 

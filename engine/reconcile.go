@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -207,13 +208,31 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 			return err
 		}
 	}
+	// The written fields' new baseline is what Jira stored, read back at once; a later change
+	// (while comments and attachments are copied) is someone else's and keeps the twin dirty.
+	after, expect := first, shared
+	for i, s := range []*Side{p.Local, p.Remote} {
+		if len(written[i]) == 0 {
+			continue
+		}
+		is, err := e.getIssue(ctx, s, first[i].ID, &l.Rules, false)
+		if err != nil {
+			return err
+		}
+		after[i] = is
+		back := Project(is, &l.Rules, s.Name)
+		ex := maps.Clone(shared[i])
+		for name := range written[i] {
+			ex[name] = back[name]
+		}
+		expect[i] = ex
+	}
 	extra, err := e.syncExtras(ctx, p)
 	if err != nil {
 		return err
 	}
-	after := first
 	for i, s := range []*Side{p.Local, p.Remote} {
-		if len(written[i]) == 0 && !extra[i] {
+		if !extra[i] {
 			continue
 		}
 		is, err := e.getIssue(ctx, s, first[i].ID, &l.Rules, false)
@@ -222,7 +241,8 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 		}
 		after[i] = is
 	}
-	if err := e.finish(ctx, l, tw, dirtySince, base, plan.Held, shared, after, written, applied); err != nil {
+	confirm := [2]bool{len(written[0]) > 0 || extra[0], len(written[1]) > 0 || extra[1]}
+	if err := e.finish(ctx, l, tw, dirtySince, base, plan.Held, expect, after, confirm, applied); err != nil {
 		return err
 	}
 	for i, s := range []*Side{p.Local, p.Remote} {
@@ -344,19 +364,23 @@ func (r *Rules) field(name string) *FieldRule {
 	return nil
 }
 
-// finish stores the outcome of a reconcile: the new two-sided baseline (a side's written fields
-// as read back, its other fields as first read; held fields keep their entry), each side's
-// `updated` as read back (so the next poll skips our echo), and clears the dirty flag unless it
-// moved meanwhile or a field changed under us while we worked.
+// finish stores the outcome of a reconcile: the new two-sided baseline (expect: per side, the
+// fields we wrote as Jira stored them, the others as first read; held fields keep their entry),
+// each side's `updated` as last read (so the next poll skips our echo), and clears the dirty flag
+// unless it moved meanwhile or the last read shows a field other than expected (a change made
+// under us while we worked).
+//
+// confirm marks the sides read back after writes of ours: their recorded `updated` may also
+// cover a change someone else made between our first read and the read-back (a person, or the
+// other node writing the relay issue) that no field shows (a comment, an attachment), which the
+// next poll would then skip as our own echo. Such a twin stays dirty for one more reconcile,
+// which reads both sides fresh and writes nothing unless something did change.
 func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySince *time.Time, base Baseline, held map[string]bool,
-	first [2]Shared, after [2]*jira.Issue, written [2]map[string]bool, applied []uint) error {
+	expect [2]Shared, after [2]*jira.Issue, confirm [2]bool, applied []uint) error {
 	nb := Baseline{Local: Shared{}, Remote: Shared{}}
-	changedUnder := false
+	changedUnder := confirm[0] || confirm[1]
 	for i, side := range []string{models.SideLocal, models.SideRemote} {
-		reread := first[i]
-		if len(written[i]) > 0 {
-			reread = Project(after[i], &l.Rules, side)
-		}
+		last := Project(after[i], &l.Rules, side)
 		out := nb.Of(side)
 		for j := range l.Rules.Fields {
 			name := l.Rules.Fields[j].Name
@@ -366,13 +390,9 @@ func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySinc
 				}
 				continue
 			}
-			if written[i][name] {
-				out[name] = reread[name]
-			} else {
-				out[name] = first[i][name]
-				if reread[name] != first[i][name] {
-					changedUnder = true
-				}
+			out[name] = expect[i][name]
+			if last[name] != expect[i][name] {
+				changedUnder = true
 			}
 		}
 	}

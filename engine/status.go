@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
 )
 
 // MaxTransitionSteps bounds a status path.
@@ -109,6 +110,9 @@ func (w *workflows) moveStatus(ctx context.Context, m statusMove) ([]edge, error
 	visited := map[string]bool{current: true}
 	for step := 0; current != m.Target; step++ {
 		if step >= MaxTransitionSteps {
+			if err := w.movedUnder(ctx, m, current); err != nil {
+				return made, err
+			}
 			return made, configError("no workflow path from status %q to %q within %d transitions", m.Current, m.Target, MaxTransitionSteps)
 		}
 		ts, err := m.Jira.Transitions(ctx, m.IssueID, true)
@@ -144,6 +148,9 @@ func (w *workflows) moveStatus(ctx context.Context, m statusMove) ([]edge, error
 			}
 		}
 		if pick < 0 {
+			if err := w.movedUnder(ctx, m, current); err != nil {
+				return made, err
+			}
 			return made, configError("no workflow path from status %q to %q: add the transitions or map the status to one that can be reached", m.Current, m.Target)
 		}
 		t := ts[pick]
@@ -152,6 +159,11 @@ func (w *workflows) moveStatus(ctx context.Context, m statusMove) ([]edge, error
 			in.Fields = map[string]any{"resolution": map[string]string{"name": pickResolution(t.Fields["resolution"], m.Resolution)}}
 		}
 		if err := m.Jira.DoTransition(ctx, m.IssueID, in); err != nil {
+			if c := ClassOf(err); c == models.ClassConfig || c == models.ClassData {
+				if merr := w.movedUnder(ctx, m, current); merr != nil {
+					return made, merr
+				}
+			}
 			return made, fmt.Errorf("transition %q (%s -> %s): %w", t.Name, current, t.To.Name, err)
 		}
 		made = append(made, edge{ID: t.ID, Name: t.Name, To: t.To.Name})
@@ -159,6 +171,25 @@ func (w *workflows) moveStatus(ctx context.Context, m statusMove) ([]edge, error
 		visited[current] = true
 	}
 	return made, nil
+}
+
+// movedUnder tells a missing path from a race: Jira lists the transitions of the issue's status
+// now, and when someone moved the issue after we read it, the transitions learnt under the status
+// we believed in are wrong. Then they are forgotten and the move fails as transient (the next
+// reconcile reads the issue again); nil when the issue is still where we think it is.
+func (w *workflows) movedUnder(ctx context.Context, m statusMove, current string) error {
+	is, err := m.Jira.GetIssue(ctx, m.IssueID, jira.GetIssueOptions{Fields: []string{"status"}})
+	if err != nil {
+		return nil // the caller reports what it knows
+	}
+	st, ok := is.Status()
+	if !ok || st == nil || st.Name == current {
+		return nil
+	}
+	w.mu.Lock()
+	delete(w.m[m.Key], current)
+	w.mu.Unlock()
+	return transientError("issue %s moved from status %q to %q while Airlock was changing its status", m.IssueID, current, st.Name)
 }
 
 // pickResolution chooses the resolution to send: the preferred one when the screen allows it

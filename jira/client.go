@@ -108,6 +108,9 @@ type Config struct {
 	BackoffMax    time.Duration // backoff cap (default 30s)
 	// Sleep waits d or until ctx ends; nil uses a timer. Tests inject a fast one.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// AllowedHosts, when not empty, limits BaseURL to these hosts or, for entries starting with
+	// ".", host suffixes (AIRLOCK_JIRA_ALLOWLIST); see HostAllowed.
+	AllowedHosts []string
 }
 
 // Call describes one HTTP call for Config.Observer.
@@ -185,6 +188,9 @@ func New(cfg Config) (*Client, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("jira: BaseURL %q must not have a query or fragment", cfg.BaseURL)
 	}
+	if !HostAllowed(u.Hostname(), cfg.AllowedHosts) {
+		return nil, fmt.Errorf("jira: BaseURL %q: %w (%s)", cfg.BaseURL, ErrHostNotAllowed, strings.Join(cfg.AllowedHosts, ", "))
+	}
 	if cfg.Auth == nil {
 		return nil, errors.New("jira: Auth is required (BasicAuth or TokenAuth)")
 	}
@@ -249,6 +255,8 @@ func New(cfg Config) (*Client, error) {
 	} else if len(cfg.CABundle) > 0 {
 		return nil, errors.New("jira: CABundle cannot be combined with HTTPClient; configure the client's TLS instead")
 	}
+	// Credentials never follow a redirect to another host, whoever built the http.Client.
+	c.hc = c.withRedirectPolicy(c.hc)
 	return c, nil
 }
 

@@ -165,7 +165,8 @@ func classifyCause(err error) Class {
 		verifyErr   *tls.CertificateVerificationError
 	)
 	switch {
-	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &certInv), errors.As(err, &verifyErr):
+	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &certInv), errors.As(err, &verifyErr),
+		errors.Is(err, ErrRedirectRefused):
 		return ClassConfig
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return ClassTransient

@@ -71,6 +71,9 @@ type KnobSettings struct {
 	Normalize        bool      `json:"normalize"`
 	RateLimit        RateLimit `json:"rateLimit"`
 	CaptchaThreshold int       `json:"captchaThreshold"` // 0 = the Options value (default 3)
+	// MaxConcurrent caps the REST calls served at once (0 = no cap); more wait for a slot, as
+	// in Jira's HTTP thread pool. See Knobs.ConcurrencyStats.
+	MaxConcurrent int `json:"maxConcurrent"`
 }
 
 // Knobs are the test controls of one instance, also reachable at {base}/__sim/.
@@ -82,6 +85,7 @@ type Knobs struct {
 	at     time.Time
 	offset time.Duration
 	rnd    *rand.Rand
+	gate   gate // the MaxConcurrent cap and what it observed
 }
 
 func newKnobs(i *Instance) *Knobs {

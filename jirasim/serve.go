@@ -87,6 +87,10 @@ func (i *Instance) serve(w http.ResponseWriter, r *http.Request) {
 		i.logger.Debug("jirasim", "instance", i.opts.Name, "method", r.Method, "path", path, "status", sw.status, "user", name)
 	}()
 
+	if !i.knobs.admit(r.Context()) {
+		return
+	}
+	defer i.knobs.release()
 	if !i.applyFaults(sw, r, ep) {
 		return
 	}

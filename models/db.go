@@ -79,8 +79,9 @@ func Open(ctx context.Context, o OpenOptions) (*DB, error) {
 // SQLiteDSN is the connection string for the SQLite file at path.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
+	// busy_timeout first: switching a fresh file to WAL takes a lock that concurrent openers wait on.
 	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")

@@ -11,10 +11,35 @@ import (
 	"github.com/airlock-sync/airlock/views"
 )
 
-// dashboardShow renders the counts and the A - AB - B picture.
+// dashboardShow renders the dashboard page; its live part refreshes itself from dashboardLive.
 func (s *Server) dashboardShow(c echo.Context) error {
+	d, err := s.dashboardData(c)
+	if err != nil {
+		return err
+	}
+	return Render(c, http.StatusOK, views.Dashboard(s.page(c, "Dashboard", RouteDashboard), d))
+}
+
+// dashboardLive renders only the live fragment, for htmx's every-5-seconds refresh.
+func (s *Server) dashboardLive(c echo.Context) error {
+	d, err := s.dashboardData(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return Render(c, http.StatusOK, views.DashboardLive(d))
+}
+
+// dashboardData gathers everything the dashboard shows: counts, topology, hops with lag and
+// polls, errors by class, queue depth and the last 10 events.
+func (s *Server) dashboardData(c echo.Context) (views.DashboardView, error) {
 	ctx := c.Request().Context()
-	d := views.DashboardData{InstancesURL: s.url(RouteInstances), ConnectionsURL: s.url(RouteConnections)}
+	now := time.Now().UTC()
+	d := views.DashboardView{
+		GeneratedAt: now, LiveURL: s.url(RouteDashboardLive), InstancesURL: s.url(RouteInstances),
+		ConnectionsURL: s.url(RouteConnections), ErrorsURL: s.url(RouteErrors), ActivityURL: s.url(RouteActivity),
+		TwinsURL: s.url(RouteTwins),
+	}
 	counts := []struct {
 		dst   *int64
 		model any
@@ -28,69 +53,27 @@ func (s *Server) dashboardShow(c echo.Context) error {
 		{&d.Quarantined, &models.Twin{}, "state = ?", []any{models.TwinQuarantined}},
 		{&d.OpenErrors, &models.SyncError{}, "resolved_at IS NULL", nil},
 		{&d.OpenConflicts, &models.Conflict{}, "decision = '' OR decision IS NULL", nil},
-		{&d.Events24h, &models.Event{}, "at > ?", []any{time.Now().UTC().Add(-24 * time.Hour)}},
+		{&d.Events24h, &models.Event{}, "at > ?", []any{now.Add(-24 * time.Hour)}},
 	}
 	for _, q := range counts {
 		n, err := s.count(ctx, q.model, q.where, q.args...)
 		if err != nil {
-			return fmt.Errorf("dashboard: %w", err)
+			return d, fmt.Errorf("dashboard: %w", err)
 		}
 		*q.dst = n
 	}
-	topo, err := s.topology(c)
+	st, err := s.dashboardState(ctx, now)
 	if err != nil {
-		return fmt.Errorf("dashboard: %w", err)
+		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	d.Topology = topo
-	return Render(c, http.StatusOK, views.Dashboard(s.page(c, "Dashboard", RouteDashboard), d))
-}
-
-// topology places this node's instances on the A - AB - B picture: the first relay in the
-// middle, private instances on either side, a hop drawn when a connection links them.
-func (s *Server) topology(c echo.Context) (views.Topology, error) {
-	ctx := c.Request().Context()
-	var insts []models.Instance
-	if err := s.db.WithContext(ctx).Order("id").Find(&insts).Error; err != nil {
-		return views.Topology{}, fmt.Errorf("list instances: %w", err)
+	d.Topology = st.topology()
+	d.Hops = st.hopRows(s.url(RouteActivity), s.url(RouteErrors))
+	if d.ErrorClasses, err = s.dashboardErrorClasses(ctx); err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	var conns []models.Connection
-	if err := s.db.WithContext(ctx).Order("id").Find(&conns).Error; err != nil {
-		return views.Topology{}, fmt.Errorf("list connections: %w", err)
+	if d.Recent, err = s.dashboardRecent(ctx); err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	var relay *models.Instance
-	var private []*models.Instance
-	for i := range insts {
-		if insts[i].Role == models.RoleRelay && relay == nil {
-			relay = &insts[i]
-		} else if insts[i].Role != models.RoleRelay {
-			private = append(private, &insts[i])
-		}
-	}
-	unhealthy := func(i *models.Instance) bool { return i.AuthBlocked || i.ConsecutiveErrors > 0 }
-	// hop finds a connection between the private instance and the relay.
-	hop := func(p *models.Instance) (linked, paused bool) {
-		if p == nil || relay == nil {
-			return false, false
-		}
-		for _, cn := range conns {
-			if (cn.LocalInstanceID == p.ID && cn.RemoteInstanceID == relay.ID) ||
-				(cn.LocalInstanceID == relay.ID && cn.RemoteInstanceID == p.ID) {
-				return true, cn.Paused
-			}
-		}
-		return false, false
-	}
-	var t views.Topology
-	if relay != nil {
-		t.AB, t.ABUnhealthy = relay.Name, unhealthy(relay)
-	}
-	if len(private) > 0 {
-		t.A, t.AUnhealthy = private[0].Name, unhealthy(private[0])
-		t.HopA, t.HopAPaused = hop(private[0])
-	}
-	if len(private) > 1 {
-		t.B, t.BUnhealthy = private[1].Name, unhealthy(private[1])
-		t.HopB, t.HopBPaused = hop(private[1])
-	}
-	return t, nil
+	d.Queues, d.QueueNote = s.dashQueueDepth(ctx)
+	return d, nil
 }

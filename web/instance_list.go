@@ -1,27 +1,85 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/views"
 )
 
-// instanceList renders the Jira instances with their health, or the empty state.
+// instanceList renders the Jira instances with their health and actions, or the empty state.
 func (s *Server) instanceList(c echo.Context) error {
+	ctx := c.Request().Context()
 	var insts []models.Instance
-	if err := s.db.WithContext(c.Request().Context()).Order("name").Limit(listLimit).Find(&insts).Error; err != nil {
+	if err := s.db.WithContext(ctx).Order("name").Limit(listLimit).Find(&insts).Error; err != nil {
 		return fmt.Errorf("list instances: %w", err)
 	}
-	rows := make([]views.InstanceRow, 0, len(insts))
-	for _, i := range insts {
-		rows = append(rows, views.InstanceRow{
-			Name: i.Name, BaseURL: i.BaseURL, Role: i.Role, AuthType: i.AuthType, Username: i.Username,
-			LastOKAt: i.LastOKAt, LastError: i.LastError, ConsecutiveErrors: i.ConsecutiveErrors, AuthBlocked: i.AuthBlocked,
-		})
+	used, err := s.instanceConnections(ctx)
+	if err != nil {
+		return err
 	}
-	return Render(c, http.StatusOK, views.Instances(s.page(c, "Instances", RouteInstances), rows))
+	d := views.InstanceList{NewURL: s.url(RouteInstanceNew)}
+	for i := range insts {
+		d.Items = append(d.Items, s.instanceItem(&insts[i], used[insts[i].ID]))
+	}
+	return Render(c, http.StatusOK, views.Instances(s.page(c, "Instances", RouteInstances), d))
+}
+
+// instanceItem is the list view of one instance (never its secret).
+func (s *Server) instanceItem(i *models.Instance, conns []string) views.InstanceItem {
+	return views.InstanceItem{
+		ID: i.ID, Name: i.Name, BaseURL: i.BaseURL, Role: i.Role, AuthType: i.AuthType, Username: i.Username,
+		TimeZone: i.TimeZone, JiraVersion: i.JiraVersion, HasSecret: len(i.SecretEnc) > 0,
+		LastOKAt: i.LastOKAt, LastError: i.LastError, LastErrorAt: i.LastErrorAt,
+		ConsecutiveErrors: i.ConsecutiveErrors, AuthBlocked: i.AuthBlocked, Connections: conns,
+		EditURL:   s.urlID(RouteInstanceEdit, i.ID),
+		DeleteURL: s.urlID(RouteInstanceDeleteShow, i.ID),
+		TestURL:   s.urlID(RouteInstanceTest, i.ID),
+		ResumeURL: s.urlID(RouteInstanceResume, i.ID),
+	}
+}
+
+// urlID is the path of a named route with one :id parameter.
+func (s *Server) urlID(name string, id uint) string {
+	return s.e.Reverse(name, strconv.FormatUint(uint64(id), 10))
+}
+
+// loadInstance reads the instance of the :id parameter; a bad or unknown id is a 404.
+func (s *Server) loadInstance(c echo.Context) (*models.Instance, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such Jira instance. It may have been deleted.")
+	}
+	var inst models.Instance
+	err = s.db.WithContext(c.Request().Context()).First(&inst, uint(id)).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such Jira instance. It may have been deleted.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load instance %d: %w", id, err)
+	}
+	return &inst, nil
+}
+
+// instanceConnections maps instance ids to the names of the connections that use them.
+func (s *Server) instanceConnections(ctx context.Context) (map[uint][]string, error) {
+	var conns []models.Connection
+	if err := s.db.WithContext(ctx).Select("id", "name", "local_instance_id", "remote_instance_id").Order("name").Find(&conns).Error; err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	m := map[uint][]string{}
+	for _, c := range conns {
+		m[c.LocalInstanceID] = append(m[c.LocalInstanceID], c.Name)
+		if c.RemoteInstanceID != c.LocalInstanceID {
+			m[c.RemoteInstanceID] = append(m[c.RemoteInstanceID], c.Name)
+		}
+	}
+	return m, nil
 }

@@ -70,7 +70,7 @@ func assertLayout(t *testing.T, doc *goquery.Document, csrf, active string) {
 	t.Helper()
 	var labels []string
 	doc.Find(`[data-testid="nav"] a`).Each(func(_ int, s *goquery.Selection) { labels = append(labels, s.Text()) })
-	if got, want := strings.Join(labels, ","), "Dashboard,Instances,Connections,Twins,Errors,Conflicts,Activity,Settings"; got != want {
+	if got, want := strings.Join(labels, ","), "Dashboard,Instances,Connections,Twins,Bulk,Errors,Conflicts,Activity,Settings"; got != want {
 		t.Errorf("navigation %q, want %q", got, want)
 	}
 	if got := doc.Find(`[data-testid="nav"] a[aria-current="page"]`).Text(); got != active {

@@ -42,6 +42,7 @@ var navOrder = []navItem{
 	{RouteInstances, "Instances"},
 	{RouteConnections, "Connections"},
 	{RouteTwins, "Twins"},
+	{RouteBulk, "Bulk"},
 	{RouteErrors, "Errors"},
 	{RouteConflicts, "Conflicts"},
 	{RouteActivity, "Activity"},

@@ -11,18 +11,35 @@ import (
 	"github.com/airlock-sync/airlock/views"
 )
 
-// settingsShow renders the console users and the effective configuration (no secrets).
+// settingsShow renders the Settings page.
 func (s *Server) settingsShow(c echo.Context) error {
+	return s.renderSettings(c, http.StatusOK, views.UserForm{}, "", "")
+}
+
+// renderSettings renders the Settings page with the add-user form and the import box as typed.
+func (s *Server) renderSettings(c echo.Context, status int, nu views.UserForm, importText, importErr string) error {
 	var users []models.User
 	if err := s.db.WithContext(c.Request().Context()).Order("username").Find(&users).Error; err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
-	var d views.SettingsData
-	for _, u := range users {
-		d.Users = append(d.Users, views.UserRow{Username: u.Username, IsAdmin: u.IsAdmin, Disabled: u.Disabled, LastLoginAt: u.LastLoginAt})
+	me := currentUser(c)
+	d := views.SettingsPage{
+		IsAdmin: me != nil && me.IsAdmin, NewUser: nu, AddUserURL: s.url(RouteUserCreate),
+		Settings: s.settingRows(), ExportURL: s.url(RouteSettingsExport), ImportURL: s.url(RouteSettingsImport),
+		ImportText: importText, ImportError: importErr, QueuesURL: s.queuesURL(), EmbeddedQueue: s.queue.Embedded(),
 	}
-	d.Settings = s.settingRows()
-	return Render(c, http.StatusOK, views.Settings(s.page(c, "Settings", RouteSettings), d))
+	for _, u := range users {
+		self := me != nil && me.ID == u.ID
+		it := views.UserItem{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, Disabled: u.Disabled, IsSelf: self, LastLoginAt: u.LastLoginAt}
+		if self || d.IsAdmin {
+			it.PasswordURL = s.urlID(RouteUserPassword, u.ID)
+		}
+		if d.IsAdmin && !self {
+			it.ToggleURL = s.urlID(RouteUserToggle, u.ID)
+		}
+		d.Users = append(d.Users, it)
+	}
+	return Render(c, status, views.Settings(s.page(c, "Settings", RouteSettings), d))
 }
 
 // settingRows describes the configuration without revealing any secret or URL credentials.

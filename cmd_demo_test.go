@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sync/airlock/config"
+	"github.com/airlock-sync/airlock/demo"
+	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
+)
+
+// TestDevDemoCarriesAnIssueAndAComment is issue 4's acceptance for `airlock dev --demo`: on a
+// fresh data directory, with no configuration by hand, an issue created in A arrives in B and a
+// comment added in B arrives in A.
+func TestDevDemoCarriesAnIssueAndAComment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole dev node with three emulated Jiras")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	env := map[string]string{"AIRLOCK_LISTEN": addr, "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error"}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, envOf(env), []string{"dev", "--demo", "--demo-ports=random"}, io.Discard, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("dev exited %d", code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("dev did not stop")
+		}
+	}()
+	var resp *http.Response
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The demo's Jiras are on random ports: read their addresses from the node's database.
+	cfg, err := config.Load(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.Open(context.Background(), models.OpenOptions{SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	urls := map[string]string{}
+	for _, name := range demo.Names {
+		var in models.Instance
+		if err := db.Where("name = ?", demo.InstancePrefix+name).First(&in).Error; err != nil {
+			t.Fatalf("demo instance %s: %v", name, err)
+		}
+		urls[name] = in.BaseURL
+	}
+	var conns int64
+	db.Model(&models.Connection{}).Where("name LIKE ?", demo.ConnectionPrefix+"%").Count(&conns)
+	if conns != 2 {
+		t.Fatalf("%d demo connections, want 2", conns)
+	}
+	client := func(inst, user string) *jira.Client {
+		c, err := jira.New(jira.Config{BaseURL: urls[inst], Auth: jira.BasicAuth{User: user, Password: user}, Instance: inst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a, b := client("A", "alice"), client("B", "bob")
+	bg := context.Background()
+	find := func(c *jira.Client, project, summary string) []jira.Issue {
+		is, err := c.SearchAll(bg, jira.SearchQuery{JQL: "project = " + project, Fields: []string{"summary"}}, jira.SearchAllOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []jira.Issue
+		for _, i := range is {
+			if s, _ := i.Summary(); s == summary {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 30 s", what)
+			}
+		}
+	}
+
+	time.Sleep(500 * time.Millisecond) // the first polls start the watermarks at "now"
+	if _, err := a.CreateIssue(bg, jira.IssueInput{Fields: map[string]any{"project": map[string]string{"key": "ALPHA"},
+		"issuetype": map[string]string{"name": "Task"}, "summary": "Printer on floor 3 is jammed"}}); err != nil {
+		t.Fatal(err)
+	}
+	var onB []jira.Issue
+	wait("A's issue on B", func() bool { onB = find(b, "BETA", "Printer on floor 3 is jammed"); return len(onB) == 1 })
+	if _, err := b.AddComment(bg, onB[0].Key, jira.CommentInput{Body: "Fixed it, paper was stuck."}); err != nil {
+		t.Fatal(err)
+	}
+	wait("B's comment on A", func() bool {
+		is := find(a, "ALPHA", "Printer on floor 3 is jammed")
+		if len(is) != 1 {
+			return false
+		}
+		cs, err := a.Comments(bg, is[0].Key, jira.CommentOptions{})
+		return err == nil && len(cs) == 1 && strings.Contains(cs[0].Body, "Fixed it, paper was stuck.") && strings.Contains(cs[0].Body, "Bob Baker")
+	})
+}
+
+func TestDevDemoFlags(t *testing.T) {
+	for _, args := range [][]string{{"dev", "--traffic"}, {"dev", "--demo", "--demo-ports=maybe"}, {"dev", "extra"}, {"dev", "--nope"}} {
+		var errb strings.Builder
+		if code := run(context.Background(), envOf(map[string]string{"AIRLOCK_DATA_DIR": t.TempDir()}), args, io.Discard, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errb.String())
+		}
+		if !strings.Contains(errb.String(), "airlock dev [--demo") {
+			t.Errorf("%v: stderr %q lacks the usage", args, errb.String())
+		}
+	}
+}
+
+// TestDemoSetupIsIdempotent restarts the demo on one database: the rows are reused by name and
+// the ledger of the old (now empty) emulator is reset.
+func TestDemoSetupIsIdempotent(t *testing.T) {
+	cfg, err := config.Load(envOf(map[string]string{"AIRLOCK_DATA_DIR": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := models.Open(ctx, models.OpenOptions{SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := models.NewSealer(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, err := demo.Setup(ctx, db, sealer, demo.Options{RandomPorts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := d1.Connections[demo.ConnectionPrefix+"A-AB"]
+	lid, rid := "10000", "20000"
+	if err := db.Create(&models.Twin{ConnectionID: conn, SyncID: "old", State: models.TwinActive, LocalIssueID: &lid, RemoteIssueID: &rid}).Error; err != nil {
+		t.Fatal(err)
+	}
+	d1.Close()
+	d2, err := demo.Setup(ctx, db, sealer, demo.Options{RandomPorts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if d2.Connections[demo.ConnectionPrefix+"A-AB"] != conn {
+		t.Errorf("connection recreated: %v, was %d", d2.Connections, conn)
+	}
+	var n int64
+	db.Model(&models.Instance{}).Count(&n)
+	if n != 3 {
+		t.Errorf("%d instances after a restart, want 3", n)
+	}
+	db.Model(&models.Twin{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d twins survived the restart of the empty emulator", n)
+	}
+	var a models.Instance
+	db.Where("name = ?", demo.InstancePrefix+"A").First(&a)
+	if a.BaseURL != d2.URLs["A"] || !strings.HasSuffix(a.BaseURL, demo.ContextPath) {
+		t.Errorf("instance A at %q, demo serves %q", a.BaseURL, d2.URLs["A"])
+	}
+	if s, err := a.Secret(sealer); err != nil || s != "airlock" {
+		t.Errorf("secret %q, %v", s, err)
+	}
+	resp, err := http.Get(d2.URLs["AB"] + "/rest/api/2/serverInfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("AB serverInfo: %d", resp.StatusCode)
+	}
+}

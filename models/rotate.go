@@ -1,0 +1,64 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// RotateResult counts what RotateSecrets did.
+type RotateResult struct {
+	// Resealed secrets were opened with the old key and sealed again with the new one.
+	Resealed int
+	// AlreadyNew secrets already opened with the new key (a rotation run twice): left as they are.
+	AlreadyNew int
+	// Empty instances store no secret.
+	Empty int
+}
+
+// RotateSecrets re-seals every Instance secret from oldKey to newKey in one transaction: either
+// every secret opens under newKey afterwards, or nothing is written. A secret that opens under
+// neither key stops the rotation with an error naming the instance. Run it with web and workers
+// stopped (they hold the old key in memory).
+func (db *DB) RotateSecrets(ctx context.Context, oldKey, newKey *Sealer) (RotateResult, error) {
+	var res RotateResult
+	if oldKey == nil || newKey == nil {
+		return res, errors.New("rotate secrets: both the old and the new key are required")
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var insts []Instance
+		if err := tx.Order("id").Find(&insts).Error; err != nil {
+			return fmt.Errorf("list instances: %w", err)
+		}
+		for i := range insts {
+			inst := &insts[i]
+			if len(inst.SecretEnc) == 0 {
+				res.Empty++
+				continue
+			}
+			secret, err := inst.Secret(oldKey)
+			if err != nil {
+				if _, errNew := inst.Secret(newKey); errNew == nil {
+					res.AlreadyNew++
+					continue
+				}
+				return fmt.Errorf("instance %s (id %d): its secret opens with neither AIRLOCK_SECRET_KEY_OLD nor AIRLOCK_SECRET_KEY", inst.Name, inst.ID)
+			}
+			if err := inst.SetSecret(newKey, secret); err != nil {
+				return err
+			}
+			// UpdateColumn: the instance's settings did not change, so updated_at stays.
+			if err := tx.Model(&Instance{}).Where("id = ?", inst.ID).UpdateColumn("secret_enc", inst.SecretEnc).Error; err != nil {
+				return fmt.Errorf("store the re-sealed secret of %s: %w", inst.Name, err)
+			}
+			res.Resealed++
+		}
+		return nil
+	})
+	if err != nil {
+		return RotateResult{}, fmt.Errorf("rotate secrets: %w", err)
+	}
+	return res, nil
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/airlock-sync/airlock/engine"
+	"github.com/airlock-sync/airlock/jira"
+)
+
+// optionValue reads the value of a select option bean ({"id":..,"value":..}).
+func optionValue(raw json.RawMessage) string {
+	var o struct {
+		Value string `json:"value"`
+	}
+	if json.Unmarshal(raw, &o) != nil {
+		return ""
+	}
+	return o.Value
+}
+
+// fieldType is the short type shown beside a field name: the schema type, with the item type
+// for arrays ("array of option").
+func fieldType(f jira.Field) string {
+	if f.Schema == nil || f.Schema.Type == "" {
+		return "no type"
+	}
+	if f.Schema.Type == "array" && f.Schema.Items != "" {
+		return "array of " + f.Schema.Items
+	}
+	return f.Schema.Type
+}
+
+// fieldLabel is how a field appears in the pickers: "Summary (summary, string)".
+func fieldLabel(f jira.Field) string {
+	return fmt.Sprintf("%s (%s, %s)", f.Name, f.ID, fieldType(f))
+}
+
+// systemKinds are the kinds of the system fields the engine knows by id.
+var systemKinds = map[string]string{
+	"summary": engine.KindText, "description": engine.KindText, "environment": engine.KindText,
+	"labels": engine.KindLabels, "priority": engine.KindPriority, "issuetype": engine.KindIssueType,
+	"status": engine.KindStatus, "components": engine.KindComponents, "fixVersions": engine.KindVersions,
+	"versions": engine.KindVersions, "duedate": engine.KindDate, "assignee": engine.KindUser, "reporter": engine.KindUser,
+}
+
+// suggestKind guesses the engine kind of a field from its schema; "" when the field cannot be
+// synced by any kind (attachments, comments, links...).
+func suggestKind(f jira.Field) string {
+	if k, ok := systemKinds[f.ID]; ok {
+		return k
+	}
+	if f.Schema == nil {
+		return ""
+	}
+	switch f.Schema.Type {
+	case "string":
+		return engine.KindText
+	case "number":
+		return engine.KindNumber
+	case "date":
+		return engine.KindDate
+	case "datetime":
+		return engine.KindDateTime
+	case "option", "option-with-child":
+		return engine.KindSelect
+	case "user":
+		return engine.KindUser
+	case "priority":
+		return engine.KindPriority
+	case "array":
+		switch f.Schema.Items {
+		case "option":
+			return engine.KindMultiSelect
+		case "string":
+			return engine.KindLabels
+		case "version":
+			return engine.KindVersions
+		case "component":
+			return engine.KindComponents
+		}
+	}
+	return ""
+}
+
+// kindLabels explains each kind in the kind picker.
+var kindLabels = []struct{ Kind, Label string }{
+	{engine.KindText, "text"},
+	{engine.KindLabels, "labels (set of words)"},
+	{engine.KindPriority, "priority (value map)"},
+	{engine.KindIssueType, "issue type (value map, at create)"},
+	{engine.KindStatus, "status (value map, by transitions)"},
+	{engine.KindComponents, "components"},
+	{engine.KindVersions, "versions"},
+	{engine.KindDate, "date"},
+	{engine.KindDateTime, "date and time"},
+	{engine.KindNumber, "number"},
+	{engine.KindSelect, "select (value map)"},
+	{engine.KindMultiSelect, "multi select (value map)"},
+	{engine.KindUser, "user (user map)"},
+}
+
+// mappableKind reports whether a kind's values go through a value map (FieldRule.Values).
+func mappableKind(kind string) bool {
+	switch kind {
+	case engine.KindStatus, engine.KindPriority, engine.KindIssueType, engine.KindSelect, engine.KindMultiSelect:
+		return true
+	}
+	return false
+}
+
+// valuesOf lists the values a field can hold on one side, for its value map.
+func valuesOf(m *sideMeta, kind, fieldID string) []string {
+	switch kind {
+	case engine.KindStatus:
+		return m.Statuses
+	case engine.KindPriority:
+		return m.Priorities
+	case engine.KindIssueType:
+		var out []string
+		for _, it := range m.IssueTypes {
+			out = appendUnique(out, it.Name)
+		}
+		return out
+	case engine.KindSelect, engine.KindMultiSelect:
+		return m.Options[fieldID]
+	}
+	return nil
+}
+
+// matchName finds v among candidates: the exact name first, then ignoring case.
+func matchName(candidates []string, v string) (string, bool) {
+	for _, c := range candidates {
+		if c == v {
+			return c, true
+		}
+	}
+	for _, c := range candidates {
+		if strings.EqualFold(c, v) {
+			return c, true
+		}
+	}
+	return "", false
+}
