@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/airlock-sync/airlock/bench"
 	"github.com/airlock-sync/airlock/config"
 )
 
@@ -30,11 +32,16 @@ type command struct {
 
 var commands = []command{
 	{"dev", "run everything in one process on embedded defaults (SQLite, in-process queue)",
-		"Runs the console and a worker in one process. Without DATABASE_URL it uses SQLite in\n" +
+		"Usage: airlock dev [--demo [--traffic] [--demo-ports fixed|random]]\n\n" +
+			"Runs the console and a worker in one process. Without DATABASE_URL it uses SQLite in\n" +
 			"AIRLOCK_DATA_DIR; without REDIS_URL it embeds an in-memory queue (not durable: the database\n" +
 			"outbox makes that safe). Migrations run automatically. Without AIRLOCK_SECRET_KEY a key is\n" +
 			"generated into AIRLOCK_DATA_DIR; without AIRLOCK_ADMIN_PASSWORD a password for the first\n" +
-			"console user is generated and printed once.", runDev},
+			"console user is generated and printed once.\n\n" +
+			"  --demo               also start emulated Jiras A, AB and B (127.0.0.1:8081-8083, /jira)\n" +
+			"                       with a relay A <-> AB <-> B configured: no setup by hand\n" +
+			"  --traffic            with --demo: create and edit issues on A now and then, as alice\n" +
+			"  --demo-ports MODE    with --demo: fixed (8081-8083 when free, the default) or random", runDev},
 	{"web", "serve the console (needs REDIS_URL and AIRLOCK_SECRET_KEY)",
 		"Serves the console on AIRLOCK_LISTEN. Needs REDIS_URL, AIRLOCK_SECRET_KEY and a migrated\n" +
 			"database (run `airlock migrate` first).", runWeb},
@@ -60,6 +67,7 @@ var commands = []command{
 			"reconciles (through REDIS_URL when set, else the workers' sweeper picks them up). --all with\n" +
 			"--class auth also unblocks instances after their credentials were fixed.", runRetry},
 	{"rotate-key", "re-encrypt stored Jira credentials from AIRLOCK_SECRET_KEY_OLD to AIRLOCK_SECRET_KEY", rotateKeyHelp, runRotateKey},
+	{"bench", "run a benchmark scenario (lag, bulk, calls, scale) against emulated Jiras", bench.Help, runBench},
 	{"version", "print the version", "Prints Airlock's version.", func(_ context.Context, _ func(string) string, _ []string, stdout, _ io.Writer) error {
 		fmt.Fprintln(stdout, "airlock", version)
 		return nil
@@ -89,7 +97,10 @@ func run(ctx context.Context, env func(string) string, args []string, stdout, st
 		}
 		for _, a := range args[1:] {
 			if a == "-h" || a == "-help" || a == "--help" {
-				fmt.Fprintf(stdout, "Usage: airlock %s\n\n%s\n\nConfiguration comes from environment variables; `airlock --help` lists them.\n", c.name, c.help)
+				if !strings.HasPrefix(c.help, "Usage:") {
+					fmt.Fprintf(stdout, "Usage: airlock %s\n\n", c.name)
+				}
+				fmt.Fprintf(stdout, "%s\n\nConfiguration comes from environment variables; `airlock --help` lists them.\n", c.help)
 				return 0
 			}
 		}
