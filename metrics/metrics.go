@@ -4,9 +4,10 @@
 // quarantined twins, open errors, instance health, queue depth). One Metrics per process, with
 // its own registry: nothing is registered globally.
 //
-// The registry is a small text-format writer on the standard library (registry.go):
-// prometheus/client_golang is in go.mod but its own dependencies are missing from go.sum, and
-// the families here need nothing more than counters, gauges and histograms.
+// It is built on prometheus/client_golang: a prometheus.Registry per process, vectors for what
+// the work feeds, a Collector for the scrape-time gauges, and promhttp to serve them. The small
+// wrapper in registry.go keeps Airlock's positional-label API and hands the scrape's context to
+// the collectors that query the database or the queue.
 package metrics
 
 import (
@@ -15,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/airlock-sync/airlock/jira"
 )
@@ -47,7 +50,8 @@ var LagBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 36
 // DurationBuckets are for task and HTTP call durations (seconds).
 var DurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
 
-// New builds a registry with every Airlock instrument; version labels airlock_build_info.
+// New builds a registry with every Airlock instrument, plus the Go runtime (go_*) and process
+// (process_*) collectors; version labels airlock_build_info.
 func New(version string) *Metrics {
 	r := NewRegistry()
 	m := &Metrics{Registry: r}
@@ -63,6 +67,7 @@ func New(version string) *Metrics {
 	info.Set(1, version)
 	start := r.Gauge("airlock_process_start_time_seconds", "Start of this process, in Unix seconds.")
 	start.Set(float64(time.Now().Unix()))
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -98,7 +103,8 @@ func (m *Metrics) ObserveJira(c jira.Call) {
 	m.JiraSeconds.Observe(c.Duration.Seconds(), c.Instance)
 }
 
-// Handler serves every family in the Prometheus text format.
+// Handler serves every family with promhttp (the Prometheus text format unless the scraper asks
+// for another).
 func (m *Metrics) Handler() http.Handler { return m.Registry.Handler() }
 
 // TokenOK reports whether an Authorization header carries the bearer token, compared in constant

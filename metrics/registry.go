@@ -1,117 +1,158 @@
 package metrics
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 )
 
-// This file is a small Prometheus registry on the standard library: counters, gauges and
-// histograms with labels, written in the text exposition format 0.0.4. It stands in for
-// prometheus/client_golang, whose dependencies are not in go.sum (see the package doc).
+// This file wraps a per-process prometheus.Registry (client_golang) behind the small API the
+// rest of Airlock uses: label values passed positionally, never a panic for an odd label value,
+// scrape-time collectors that get the scrape's context, and series written with their labels
+// in the order they were declared.
 
-// Registry holds metric families and the hooks that refresh gauges at scrape time.
+// Registry is one process's prometheus.Registry (never the global default one), plus the
+// collectors that read the database or the queue with each scrape's context.
 type Registry struct {
-	mu       sync.Mutex
-	families []*family
-	hooks    []func(ctx context.Context)
+	reg    *prometheus.Registry
+	logger *slog.Logger
+
+	mu         sync.Mutex
+	hooks      []func(ctx context.Context)
+	collectors []Collector
+	// order maps a family to its declared label names; replaced, never changed in place, so a
+	// scrape can use the map it read under mu.
+	order map[string][]string
 }
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{} }
-
-type family struct {
-	name, help, kind string
-	labels           []string
-	buckets          []float64 // histograms only
-
-	mu     sync.Mutex
-	series map[string]*series
+// Collector is a prometheus.Collector whose Collect reads a database or a queue and so needs the
+// scrape's context (the request's, cancelled when the scraper goes away).
+type Collector interface {
+	prometheus.Collector
+	// CollectContext is Collect with the scrape's context.
+	CollectContext(ctx context.Context, ch chan<- prometheus.Metric)
 }
 
-type series struct {
-	values []string
-	value  float64  // counter, gauge
-	counts []uint64 // histogram: per bucket (not cumulative)
-	sum    float64
-	count  uint64
+// NewRegistry returns an empty registry. Gather errors while serving are logged to the default
+// slog logger.
+func NewRegistry() *Registry {
+	return &Registry{reg: prometheus.NewRegistry(), logger: slog.Default(), order: map[string][]string{}}
 }
 
-func (r *Registry) add(f *family) *family {
+// MustRegister adds collectors that need no context (the Go runtime and process collectors).
+// A collector that clashes with one already registered is a programming error: it panics.
+func (r *Registry) MustRegister(cs ...prometheus.Collector) { r.reg.MustRegister(cs...) }
+
+// Register adds a collector read at every scrape with the scrape's context. Its descriptors are
+// checked against the registry now, so a clash fails here rather than at the first scrape.
+func (r *Registry) Register(c Collector) error {
+	if err := r.reg.Register(describeOnly{c}); err != nil {
+		return fmt.Errorf("register collector: %w", err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, g := range r.families {
-		if g.name == f.name {
-			panic("metrics: family registered twice: " + f.name) // programming error at construction
-		}
-	}
-	f.series = map[string]*series{}
-	r.families = append(r.families, f)
-	return f
+	r.collectors = append(r.collectors, c)
+	return nil
 }
 
-// OnScrape registers a hook run before every scrape (gauges read from the database or queue).
+// OnScrape registers a hook run before every scrape, for gauges set imperatively just in time.
+// Prefer a Collector, which reports only what the scrape read.
 func (r *Registry) OnScrape(fn func(ctx context.Context)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.hooks = append(r.hooks, fn)
 }
 
+// declare records the label order of a family, used when writing its series.
+func (r *Registry) declare(name string, labels []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	order := make(map[string][]string, len(r.order)+1)
+	for k, v := range r.order {
+		order[k] = v
+	}
+	order[name] = slices.Clone(labels)
+	r.order = order
+}
+
+// desc builds a descriptor for a Collector of this package and records its label order.
+func (r *Registry) desc(name, help string, labels ...string) *prometheus.Desc {
+	r.declare(name, labels)
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
 // CounterVec is a counter with labels.
-type CounterVec struct{ f *family }
+type CounterVec struct {
+	v *prometheus.CounterVec
+	n int
+}
 
 // GaugeVec is a gauge with labels.
-type GaugeVec struct{ f *family }
+type GaugeVec struct {
+	v *prometheus.GaugeVec
+	n int
+}
 
 // HistogramVec is a histogram with labels.
-type HistogramVec struct{ f *family }
+type HistogramVec struct {
+	v *prometheus.HistogramVec
+	n int
+}
 
-// Counter registers a counter family.
+// Counter registers a counter family. A name registered twice is a programming error: it panics.
 func (r *Registry) Counter(name, help string, labels ...string) *CounterVec {
-	return &CounterVec{r.add(&family{name: name, help: help, kind: "counter", labels: labels})}
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	r.reg.MustRegister(v)
+	r.declare(name, labels)
+	return &CounterVec{v: v, n: len(labels)}
 }
 
-// Gauge registers a gauge family.
+// Gauge registers a gauge family. A name registered twice is a programming error: it panics.
 func (r *Registry) Gauge(name, help string, labels ...string) *GaugeVec {
-	return &GaugeVec{r.add(&family{name: name, help: help, kind: "gauge", labels: labels})}
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	r.reg.MustRegister(v)
+	r.declare(name, labels)
+	return &GaugeVec{v: v, n: len(labels)}
 }
 
-// Histogram registers a histogram family with ascending bucket bounds (+Inf is implied).
+// Histogram registers a histogram family with ascending bucket bounds (+Inf is implied). A name
+// registered twice is a programming error: it panics.
 func (r *Registry) Histogram(name, help string, buckets []float64, labels ...string) *HistogramVec {
-	return &HistogramVec{r.add(&family{name: name, help: help, kind: "histogram", labels: labels, buckets: slices.Clone(buckets)})}
+	v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: slices.Clone(buckets)}, labels)
+	r.reg.MustRegister(v)
+	r.declare(name, labels)
+	return &HistogramVec{v: v, n: len(labels)}
 }
 
-// at returns the series of the label values, creating it. Missing values are empty strings.
-func (f *family) at(values []string) *series {
-	vs := make([]string, len(f.labels))
-	copy(vs, values)
-	key := strings.Join(vs, "\x00")
-	s := f.series[key]
-	if s == nil {
-		s = &series{values: vs}
-		if f.kind == "histogram" {
-			s.counts = make([]uint64, len(f.buckets)+1)
-		}
-		f.series[key] = s
+// labelValues fits values to n labels (missing ones are empty, extra ones dropped) and makes them
+// valid UTF-8, so client_golang never refuses them.
+func labelValues(values []string, n int) []string {
+	vs := make([]string, n)
+	for i := range min(n, len(values)) {
+		vs[i] = strings.ToValidUTF8(values[i], "\uFFFD")
 	}
-	return s
+	return vs
 }
 
 // Add adds v (>= 0) to the counter of the label values.
 func (c *CounterVec) Add(v float64, values ...string) {
-	if v < 0 {
+	if v < 0 || math.IsNaN(v) {
 		return
 	}
-	c.f.mu.Lock()
-	c.f.at(values).value += v
-	c.f.mu.Unlock()
+	if m, err := c.v.GetMetricWithLabelValues(labelValues(values, c.n)...); err == nil {
+		m.Add(v)
+	}
 }
 
 // Inc adds one.
@@ -119,145 +160,164 @@ func (c *CounterVec) Inc(values ...string) { c.Add(1, values...) }
 
 // Value returns the counter of the label values (tests).
 func (c *CounterVec) Value(values ...string) float64 {
-	c.f.mu.Lock()
-	defer c.f.mu.Unlock()
-	return c.f.at(values).value
+	m, err := c.v.GetMetricWithLabelValues(labelValues(values, c.n)...)
+	if err != nil {
+		return 0
+	}
+	return read(m).GetCounter().GetValue()
 }
 
 // Set sets the gauge of the label values.
 func (g *GaugeVec) Set(v float64, values ...string) {
-	g.f.mu.Lock()
-	g.f.at(values).value = v
-	g.f.mu.Unlock()
+	if m, err := g.v.GetMetricWithLabelValues(labelValues(values, g.n)...); err == nil {
+		m.Set(v)
+	}
 }
 
 // Add moves the gauge of the label values by v.
 func (g *GaugeVec) Add(v float64, values ...string) {
-	g.f.mu.Lock()
-	g.f.at(values).value += v
-	g.f.mu.Unlock()
+	if m, err := g.v.GetMetricWithLabelValues(labelValues(values, g.n)...); err == nil {
+		m.Add(v)
+	}
 }
 
-// Reset forgets every series (a scrape-time gauge drops rows that no longer exist).
-func (g *GaugeVec) Reset() {
-	g.f.mu.Lock()
-	g.f.series = map[string]*series{}
-	g.f.mu.Unlock()
-}
+// Reset forgets every series.
+func (g *GaugeVec) Reset() { g.v.Reset() }
 
 // Observe records one value in the histogram of the label values.
 func (h *HistogramVec) Observe(v float64, values ...string) {
-	h.f.mu.Lock()
-	defer h.f.mu.Unlock()
-	s := h.f.at(values)
-	i, _ := slices.BinarySearch(h.f.buckets, v) // first bound >= v: Prometheus buckets are "le"
-	s.counts[i]++
-	s.sum += v
-	s.count++
+	if m, err := h.v.GetMetricWithLabelValues(labelValues(values, h.n)...); err == nil {
+		m.Observe(v)
+	}
 }
 
 // Count returns the number of observations of the label values (tests).
 func (h *HistogramVec) Count(values ...string) uint64 {
-	h.f.mu.Lock()
-	defer h.f.mu.Unlock()
-	return h.f.at(values).count
+	m, err := h.v.GetMetricWithLabelValues(labelValues(values, h.n)...)
+	if err != nil {
+		return 0
+	}
+	o, ok := m.(prometheus.Metric)
+	if !ok {
+		return 0
+	}
+	return read(o).GetHistogram().GetSampleCount()
 }
 
-// Write runs the scrape hooks and writes every family in the text exposition format, families
-// and series in a stable order.
-func (r *Registry) Write(ctx context.Context, w io.Writer) error {
+// read returns the current sample of one series.
+func read(m prometheus.Metric) *dto.Metric {
+	var out dto.Metric
+	if err := m.Write(&out); err != nil {
+		return &dto.Metric{}
+	}
+	return &out
+}
+
+// Gatherer returns the registry as a prometheus.Gatherer whose scrape-time collectors and hooks
+// read with ctx. Families come sorted by name, series in a stable order.
+func (r *Registry) Gatherer(ctx context.Context) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return r.gather(ctx) })
+}
+
+func (r *Registry) gather(ctx context.Context) ([]*dto.MetricFamily, error) {
 	r.mu.Lock()
-	hooks := slices.Clone(r.hooks)
-	fams := slices.Clone(r.families)
+	hooks, cs, order := slices.Clone(r.hooks), slices.Clone(r.collectors), r.order
 	r.mu.Unlock()
 	for _, h := range hooks {
 		h(ctx)
 	}
-	slices.SortFunc(fams, func(a, b *family) int { return strings.Compare(a.name, b.name) })
-	bw := bufio.NewWriter(w)
-	for _, f := range fams {
-		f.write(bw)
+	gs := prometheus.Gatherers{r.reg}
+	if len(cs) > 0 {
+		// A registry per scrape binds the collectors to this scrape's context; registration
+		// clashes were ruled out by Register.
+		scrape := prometheus.NewRegistry()
+		for _, c := range cs {
+			if err := scrape.Register(bound{c, ctx}); err != nil {
+				return nil, fmt.Errorf("bind collector to scrape: %w", err)
+			}
+		}
+		gs = append(gs, scrape)
 	}
-	return bw.Flush()
+	mfs, err := gs.Gather()
+	declaredOrder(mfs, order)
+	if err != nil {
+		return mfs, fmt.Errorf("gather metrics: %w", err)
+	}
+	return mfs, nil
 }
 
-func (f *family) write(w *bufio.Writer) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", f.name, escapeHelp(f.help), f.name, f.kind)
-	keys := make([]string, 0, len(f.series))
-	for k := range f.series {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		s := f.series[k]
-		if f.kind != "histogram" {
-			fmt.Fprintf(w, "%s%s %s\n", f.name, f.labelText(s.values, "", ""), num(s.value))
+// declaredOrder puts each series' labels back in the order the family declared them
+// (client_golang sorts them by name). Label order means nothing to Prometheus; it keeps the
+// output readable and stable for people and for tests that match lines. The label slices belong
+// to the collectors, so each series gets a new one.
+func declaredOrder(mfs []*dto.MetricFamily, order map[string][]string) {
+	for _, mf := range mfs {
+		names := order[mf.GetName()]
+		if len(names) < 2 {
 			continue
 		}
-		var cum uint64
-		for i, b := range f.buckets {
-			cum += s.counts[i]
-			fmt.Fprintf(w, "%s_bucket%s %d\n", f.name, f.labelText(s.values, "le", num(b)), cum)
+		rank := func(l *dto.LabelPair) int {
+			if i := slices.Index(names, l.GetName()); i >= 0 {
+				return i
+			}
+			return len(names)
 		}
-		fmt.Fprintf(w, "%s_bucket%s %d\n", f.name, f.labelText(s.values, "le", "+Inf"), s.count)
-		fmt.Fprintf(w, "%s_sum%s %s\n", f.name, f.labelText(s.values, "", ""), num(s.sum))
-		fmt.Fprintf(w, "%s_count%s %d\n", f.name, f.labelText(s.values, "", ""), s.count)
+		for _, m := range mf.Metric {
+			ls := slices.Clone(m.Label)
+			slices.SortStableFunc(ls, func(a, b *dto.LabelPair) int { return rank(a) - rank(b) })
+			m.Label = ls
+		}
 	}
 }
 
-func (f *family) labelText(values []string, extraName, extraValue string) string {
-	if len(f.labels) == 0 && extraName == "" {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, l := range f.labels {
-		if i > 0 {
-			b.WriteByte(',')
+// Write gathers every family with ctx and writes them in the text exposition format 0.0.4,
+// families sorted by name. What could be gathered is written even when a collector failed; the
+// error is returned after.
+func (r *Registry) Write(ctx context.Context, w io.Writer) error {
+	mfs, gerr := r.gather(ctx)
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return fmt.Errorf("write metric family %s: %w", mf.GetName(), err)
 		}
-		b.WriteString(l + `="` + escapeLabel(values[i]) + `"`)
 	}
-	if extraName != "" {
-		if len(f.labels) > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(extraName + `="` + extraValue + `"`)
-	}
-	b.WriteByte('}')
-	return b.String()
+	return gerr
 }
 
-func num(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
+// ContentType is the media type of the text exposition format that Write produces (the Handler
+// negotiates its own, text by default).
+const ContentType = string(expfmt.FmtText)
 
-var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
-var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
-
-func escapeLabel(s string) string { return labelEscaper.Replace(s) }
-func escapeHelp(s string) string  { return helpEscaper.Replace(s) }
-
-// ContentType is the media type of the text exposition format.
-const ContentType = "text/plain; version=0.0.4; charset=utf-8"
-
-// Handler serves the registry. Scrape hooks get the request's context.
+// Handler serves the registry with promhttp (content negotiation, compression, `name[]`
+// filters). Scrape-time collectors get the request's context; a collector that fails leaves
+// its families out and is logged, the rest is still served.
 func (r *Registry) Handler() http.Handler {
+	opts := promhttp.HandlerOpts{ErrorLog: printLogger{r.logger}, ErrorHandling: promhttp.ContinueOnError}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		var b strings.Builder
-		if err := r.Write(req.Context(), &b); err != nil {
-			http.Error(w, "metrics: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", ContentType)
 		w.Header().Set("Cache-Control", "no-store")
-		_, _ = io.WriteString(w, b.String())
+		promhttp.HandlerFor(r.Gatherer(req.Context()), opts).ServeHTTP(w, req)
 	})
 }
+
+// printLogger adapts slog to promhttp.Logger.
+type printLogger struct{ l *slog.Logger }
+
+func (p printLogger) Println(v ...any) {
+	p.l.Warn("metrics: " + strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
+}
+
+// describeOnly stands in for a Collector in the long-lived registry: it declares the families,
+// so clashes are found at registration, and collects nothing (bound does, per scrape).
+type describeOnly struct{ c Collector }
+
+func (d describeOnly) Describe(ch chan<- *prometheus.Desc) { d.c.Describe(ch) }
+func (describeOnly) Collect(chan<- prometheus.Metric)      {}
+
+// bound is a Collector tied to one scrape's context.
+type bound struct {
+	c   Collector
+	ctx context.Context
+}
+
+func (b bound) Describe(ch chan<- *prometheus.Desc) { b.c.Describe(ch) }
+func (b bound) Collect(ch chan<- prometheus.Metric) { b.c.CollectContext(b.ctx, ch) }
