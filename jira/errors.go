@@ -99,7 +99,7 @@ func (e *Error) Error() string {
 	}
 	if e.Captcha() {
 		b.WriteString(" (CAPTCHA challenge: log in once through the Jira web UI)")
-	} else if e.LoginReason != "" {
+	} else if e.LoginReason != "" && e.LoginReason != "OK" {
 		fmt.Fprintf(&b, " (login reason %s)", e.LoginReason)
 	}
 	if e.RetryAfter > 0 {

@@ -90,7 +90,8 @@ type Recorder struct {
 // Record stores err for the task, merging repeats of the same failure into one open row.
 func (r *Recorder) Record(ctx context.Context, taskType, taskID string, scope Scope, err error) (*models.SyncError, error) {
 	class := Classify(err)
-	msg := Redact(err.Error())
+	// asynq's SkipRetry marker is how we stop retries, not part of what went wrong.
+	msg := Redact(strings.TrimSpace(strings.ReplaceAll(err.Error(), asynq.SkipRetry.Error(), "")))
 	var req, resp string
 	var ex Excerpted
 	if errors.As(err, &ex) {

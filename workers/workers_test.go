@@ -63,6 +63,9 @@ func TestFailuresBecomeSyncErrors(t *testing.T) {
 	if row.Class != models.ClassConfig || row.TaskType != "test:fail" || *row.ConnectionID != 7 || row.Attempts != failures {
 		t.Errorf("row = %+v", row)
 	}
+	if strings.Contains(row.Message, "skip retry") {
+		t.Errorf("queue plumbing in the message: %q", row.Message)
+	}
 	var rows int64
 	db.Model(&models.SyncError{}).Where("twin_id = ?", 42).Count(&rows)
 	if rows != 1 {
