@@ -190,8 +190,13 @@ func encodeSet(items []string) string {
 	s := slices.Clone(items)
 	slices.Sort(s)
 	s = slices.Compact(s)
-	b, _ := json.Marshal(s)
-	return string(b)
+	// Without HTML escaping: the value is shown to people (twin page, preview, activity), and
+	// templ escapes it for HTML where it is rendered.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // decodeSet is the inverse of encodeSet.

@@ -336,3 +336,13 @@ func TestConnectionKeyAndTwinValue(t *testing.T) {
 		t.Error("empty value has links")
 	}
 }
+
+func TestEncodeSetKeepsTextReadable(t *testing.T) {
+	got := encodeSet([]string{"b<x>", "a&b", "b<x>"})
+	if want := `["a&b","b<x>"]`; got != want {
+		t.Fatalf("encodeSet = %s, want %s", got, want)
+	}
+	if back := decodeSet(got); len(back) != 2 || back[1] != "b<x>" {
+		t.Fatalf("decodeSet = %q", back)
+	}
+}
