@@ -151,6 +151,9 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	// Overlapping pages return an issue that changed during the scan once per version: keep the
+	// newest, so one issue makes at most one pending twin.
+	hits = latestPerIssue(hits)
 	res := &PollResult{Hits: len(hits)}
 	ids := make([]string, 0, len(hits))
 	for i := range hits {
@@ -352,4 +355,24 @@ func chunks[T any](s []T, n int) func(func([]T) bool) {
 			s = s[k:]
 		}
 	}
+}
+
+// latestPerIssue keeps one hit per issue id, the one with the newest `updated`, in first-seen order.
+func latestPerIssue(hits []jira.Issue) []jira.Issue {
+	at := make(map[string]int, len(hits))
+	out := hits[:0:0]
+	for _, h := range hits {
+		i, seen := at[h.ID]
+		if !seen {
+			at[h.ID] = len(out)
+			out = append(out, h)
+			continue
+		}
+		prev, _ := out[i].Updated()
+		cur, _ := h.Updated()
+		if cur.After(prev) {
+			out[i] = h
+		}
+	}
+	return out
 }

@@ -346,3 +346,19 @@ func TestEncodeSetKeepsTextReadable(t *testing.T) {
 		t.Fatalf("decodeSet = %q", back)
 	}
 }
+
+func TestLatestPerIssue(t *testing.T) {
+	mk := func(id, updated string) jira.Issue {
+		return jira.Issue{ID: id, Fields: map[string]json.RawMessage{"updated": json.RawMessage(`"` + updated + `"`)}}
+	}
+	got := latestPerIssue([]jira.Issue{
+		mk("1", "2024-01-02T10:00:00.000+0000"), mk("2", "2024-01-02T10:01:00.000+0000"),
+		mk("1", "2024-01-02T10:05:00.000+0000"), mk("1", "2024-01-02T10:03:00.000+0000"),
+	})
+	if len(got) != 2 || got[0].ID != "1" || got[1].ID != "2" {
+		t.Fatalf("got %d hits: %+v", len(got), got)
+	}
+	if u, _ := got[0].Updated(); u.Minute() != 5 {
+		t.Fatalf("kept updated %v, want the newest (10:05)", u)
+	}
+}
