@@ -27,6 +27,7 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		return &ClassedError{Class: models.ClassInternal, Message: fmt.Sprintf("twin %d has no issue on either side", tw.ID)}
 	}
 	var dstIssue *jira.Issue
+	var sent Shared // what this call's create asked Jira to store, projected like a read of dst
 	if tw.LocalIssueID != nil && tw.RemoteIssueID != nil {
 		// Both ids known (a poll adopted the created issue): the source is the older issue.
 		li, err := e.getIssue(ctx, p.Local, *tw.LocalIssueID, &l.Rules, false)
@@ -75,6 +76,7 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 	}
 	srcShared := Project(src.Issue, &l.Rules, srcName)
 	if dstIssue == nil && tw.CreateAttemptedAt != nil {
+		// A retry: look for the issue of an earlier attempt that died before linking it.
 		grace := e.CreateSearchGrace
 		if grace == 0 {
 			grace = 5 * time.Second
@@ -91,6 +93,7 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 				return err
 			}
 			e.log().Info("adopted the issue of an earlier create attempt", "twin", tw.ID, "issue", found.Key)
+			e.event(ctx, p, srcName, "create", "", src.Issue.Key, found.Key)
 			dstIssue = found
 		}
 	}
@@ -100,7 +103,7 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 			return fmt.Errorf("record create attempt: %w", err)
 		}
 		tw.CreateAttemptedAt = &now
-		created, err := e.createIssue(ctx, l, p, src, dst, srcShared)
+		created, in, err := e.createIssue(ctx, l, p, src, dst, srcShared)
 		if err != nil {
 			return err
 		}
@@ -114,19 +117,63 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		}
 		e.event(ctx, p, srcName, "create", "", src.Issue.Key, created.Key)
 		dstIssue = &jira.Issue{ID: created.ID, Key: created.Key}
+		sent = sentShared(in.Fields, &l.Rules, dst.Name)
 	}
 	// The source learns its twin too (merged: an AB issue carries both nodes' links).
 	if err := writeLink(ctx, src.Jira, src.Issue.ID, l.Key, &TwinLink{SyncID: tw.SyncID, PeerBaseURL: dst.Instance.BaseURL,
 		PeerID: dstIssue.ID, PeerKey: dstIssue.Key}); err != nil {
 		return fmt.Errorf("link source issue %s: %w", src.Issue.Key, err)
 	}
-	is, err := e.getIssue(ctx, dst, dstIssue.ID, &l.Rules, false)
+	opt := jira.GetIssueOptions{Fields: issueFields(&l.Rules, dst.Name)}
+	if sent != nil {
+		opt.Expand = []string{"changelog"} // short: the issue is new (see touchedSinceCreate)
+	}
+	is, err := dst.Jira.GetIssue(ctx, dstIssue.ID, opt)
 	if err != nil {
-		return err
+		return fmt.Errorf("read %s issue %s: %w", dst.Name, dstIssue.ID, err)
 	}
 	dst.Issue = is
 	dstFirst := Project(is, &l.Rules, dst.Name)
-	moved := map[string]bool{}
+	// The new issue's baseline is what the create asked Jira to store (the fields it carried,
+	// projected like a read), else what Jira stored at create (read at once, before the status
+	// moves and the copies of comments and attachments), its status as moved: a later change
+	// there, or on the source, is someone else's and keeps the twin dirty. A person may edit the
+	// new issue before that first read; taking such an edit of a created field as the baseline
+	// would lose it, so the read-back is only the baseline of fields the create did not carry.
+	ex := maps.Clone(dstFirst)
+	if sent != nil {
+		maps.Copy(ex, sent)
+		if touchedSinceCreate(is) {
+			// Someone changed the new issue before our first read: for the fields the create
+			// could have carried but did not (empty on the source), the read shows their edit,
+			// not what Jira stored at create; expect them empty, so the next reconcile carries
+			// such an edit over.
+			for i := range l.Rules.Fields {
+				f := &l.Rules.Fields[i]
+				if _, ok := sent[f.Name]; !ok && f.Kind != KindStatus && travels(f, srcName) {
+					ex[f.Name] = ""
+				}
+			}
+		}
+		// The twin is already active: should a status move or a copy below fail (the calls most
+		// likely to), the retry is a normal reconcile. Record this agreement as its baseline, so
+		// that it merges what either side changed meanwhile instead of treating every field as
+		// changed on both sides. The source's status entry is the new issue's, so that the retry
+		// moves the status when it still differs.
+		srcBase := maps.Clone(srcShared)
+		for i := range l.Rules.Fields {
+			if f := &l.Rules.Fields[i]; f.Kind == KindStatus {
+				srcBase[f.Name] = dstFirst[f.Name]
+			}
+		}
+		pb := Baseline{Local: srcBase, Remote: maps.Clone(ex)}
+		if srcName == models.SideRemote {
+			pb = Baseline{Local: maps.Clone(ex), Remote: srcBase}
+		}
+		if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Update("baseline", pb.String()).Error; err != nil {
+			return fmt.Errorf("record the baseline of the create: %w", err)
+		}
+	}
 	for i := range l.Rules.Fields {
 		f := &l.Rules.Fields[i]
 		if f.Kind != KindStatus || !travels(f, srcName) || srcShared[f.Name] == "" || srcShared[f.Name] == dstFirst[f.Name] {
@@ -135,16 +182,13 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		if err := e.moveStatus(ctx, p, f, src, dst, srcShared[f.Name]); err != nil {
 			return err
 		}
-		moved[f.Name] = true
+		ex[f.Name] = statusSent(f, dst.Name, srcShared[f.Name])
 		e.event(ctx, p, srcName, "status", f.Name, dstFirst[f.Name], srcShared[f.Name])
 	}
 	extra, err := e.syncExtras(ctx, p)
 	if err != nil {
 		return err
 	}
-	// The new issue's baseline is what Jira stored at create (read at once, before the status
-	// moves and the copies of comments and attachments), its status as moved: a later change
-	// there, or on the source, is someone else's and keeps the twin dirty.
 	var expect [2]Shared
 	var after [2]*jira.Issue
 	if after[sideIndex(dst.Name)], err = e.getIssue(ctx, dst, dstIssue.ID, &l.Rules, false); err != nil {
@@ -155,11 +199,6 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		return err
 	}
 	expect[sideIndex(srcName)] = srcShared
-	ex := maps.Clone(dstFirst)
-	back := Project(after[sideIndex(dst.Name)], &l.Rules, dst.Name)
-	for name := range moved {
-		ex[name] = back[name]
-	}
 	expect[sideIndex(dst.Name)] = ex
 	base, _ := ParseBaseline("")
 	// The new issue is confirmed by one more reconcile; so is the source when it changed while we
@@ -176,6 +215,19 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 	return nil
 }
 
+// touchedSinceCreate reports whether an issue changed after it was created: Jira records no
+// change history at create and one entry per edit since, and sets `updated` to `created` at
+// create and bumps it on every edit, comment or attachment (an edit within the same
+// millisecond shows only in the history).
+func touchedSinceCreate(is *jira.Issue) bool {
+	if is.Changelog != nil && (len(is.Changelog.Histories) > 0 || is.Changelog.Total > 0) {
+		return true
+	}
+	u, okU := is.Updated()
+	c, okC := is.Created()
+	return !okU || !okC || !u.Equal(c)
+}
+
 // travels reports whether a field may travel from side `from`.
 func travels(f *FieldRule, from string) bool {
 	switch f.Direction {
@@ -187,8 +239,9 @@ func travels(f *FieldRule, from string) bool {
 	return true
 }
 
-// createIssue builds and sends the create request of the missing issue.
-func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (*jira.CreatedIssue, error) {
+// createIssue builds and sends the create request of the missing issue; it returns the request
+// too, whose fields are the new issue's baseline.
+func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (*jira.CreatedIssue, jira.IssueInput, error) {
 	values := map[string]string{}
 	for i := range l.Rules.Fields {
 		f := &l.Rules.Fields[i]
@@ -198,11 +251,11 @@ func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Si
 	}
 	users, notes, err := e.resolveUsers(ctx, p, values, src, dst)
 	if err != nil {
-		return nil, err
+		return nil, jira.IssueInput{}, err
 	}
 	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users})
 	if err != nil {
-		return nil, err
+		return nil, in, err
 	}
 	for k, v := range in.Fields {
 		if v == nil {
@@ -230,12 +283,12 @@ func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Si
 		SyncID: p.Twin.SyncID, PeerBaseURL: src.Instance.BaseURL, PeerID: src.Issue.ID, PeerKey: src.Issue.Key}}}}}
 	created, err := dst.Jira.CreateIssue(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("create %s issue from %s: %w", dst.Name, src.Issue.Key, err)
+		return nil, in, fmt.Errorf("create %s issue from %s: %w", dst.Name, src.Issue.Key, err)
 	}
 	for _, n := range notes {
 		e.event(ctx, p, src.Name, "user", n.Field, n.Original, "replaced by default user "+n.Replacement)
 	}
-	return created, nil
+	return created, in, nil
 }
 
 // linkCreated commits the created (or found) issue to the twin.

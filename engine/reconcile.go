@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"time"
@@ -197,7 +198,7 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 			return fmt.Errorf("record conflict on %s: %w", c.Field, err)
 		}
 	}
-	var written [2]map[string]bool
+	var written [2]map[string]string
 	if len(plan.ToRemote) > 0 {
 		if written[1], err = e.write(ctx, p, p.Local, p.Remote, plan.ToRemote, shared[1]); err != nil {
 			return err
@@ -208,8 +209,13 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 			return err
 		}
 	}
-	// The written fields' new baseline is what Jira stored, read back at once; a later change
-	// (while comments and attachments are copied) is someone else's and keeps the twin dirty.
+	// The written fields' new baseline is what we asked Jira to store (projected like a read).
+	// The read-back right after the writes is checked against it: a difference is either a
+	// person's edit that landed between our write and the read (taking the read-back as the
+	// baseline would lose that edit for good) or Jira normalising the value. Either way the twin
+	// stays dirty, and the next reconcile carries the stored value to the other side, where it
+	// settles (for a normalised value, after one more write). A later change (while comments and
+	// attachments are copied) is someone else's and keeps the twin dirty too.
 	after, expect := first, shared
 	for i, s := range []*Side{p.Local, p.Remote} {
 		if len(written[i]) == 0 {
@@ -220,11 +226,8 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 			return err
 		}
 		after[i] = is
-		back := Project(is, &l.Rules, s.Name)
 		ex := maps.Clone(shared[i])
-		for name := range written[i] {
-			ex[name] = back[name]
-		}
+		maps.Copy(ex, written[i])
 		expect[i] = ex
 	}
 	extra, err := e.syncExtras(ctx, p)
@@ -274,9 +277,10 @@ func (e *Engine) syncExtras(ctx context.Context, p *Pair) ([2]bool, error) {
 }
 
 // write applies the values the plan sends to dst in one PUT, then moves its status; it records
-// an Event per field and returns the fields written.
-func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[string]string, before Shared) (map[string]bool, error) {
-	written := map[string]bool{}
+// an Event per field and returns the fields written, each with the value it asked Jira to store
+// (projected like a read of dst: after value maps, default users and default options).
+func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[string]string, before Shared) (map[string]string, error) {
+	written := map[string]string{}
 	users, notes, err := e.resolveUsers(ctx, p, values, src, dst)
 	if err != nil {
 		return nil, err
@@ -294,15 +298,17 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 			return nil, fmt.Errorf("update %s issue %s: %w", dst.Name, dst.Issue.Key, err)
 		}
 	}
+	sent := sentShared(in.Fields, &p.Rules, dst.Name)
 	for _, name := range sortedKeys(values) {
 		f := p.Rules.field(name)
 		if f == nil || f.Kind == KindStatus {
 			continue
 		}
-		if _, ok := in.Fields[f.fieldID(dst.Name)]; !ok {
+		v, ok := sent[name]
+		if !ok {
 			continue
 		}
-		written[name] = true
+		written[name] = v
 		e.event(ctx, p, src.Name, "field", name, before[name], values[name])
 	}
 	for _, n := range notes {
@@ -317,10 +323,40 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 		if err := e.moveStatus(ctx, p, f, src, dst, v); err != nil {
 			return nil, err
 		}
-		written[f.Name] = true
+		written[f.Name] = statusSent(f, dst.Name, v)
 		e.event(ctx, p, src.Name, "status", f.Name, before[f.Name], v)
 	}
 	return written, nil
+}
+
+// sentShared projects the fields of a write (IssueInput.Fields of dst) like a read of dst: what
+// a read-back shows when Jira stored exactly what it was sent and nobody changed it since. Only
+// the rules whose field the write carries have an entry.
+func sentShared(fields map[string]any, rules *Rules, side string) Shared {
+	is := &jira.Issue{Fields: make(map[string]json.RawMessage, len(fields))}
+	for id, v := range fields {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			continue
+		}
+		is.Fields[id] = raw
+	}
+	out := Shared{}
+	for i := range rules.Fields {
+		f := &rules.Fields[i]
+		if _, ok := is.Fields[f.fieldID(side)]; ok {
+			out[f.Name] = projectField(is, f, rules, side)
+		}
+	}
+	return out
+}
+
+// statusSent is the projection of the status moveStatus brings dst to for the shared value v.
+func statusSent(f *FieldRule, side, v string) string {
+	if side != models.SideLocal {
+		return v
+	}
+	return mapOut(f, mapIn(f, v), true)
 }
 
 // moveStatus brings dst to the status v (remote vocabulary) by transitions.
