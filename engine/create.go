@@ -228,20 +228,9 @@ func touchedSinceCreate(is *jira.Issue) bool {
 	return !okU || !okC || !u.Equal(c)
 }
 
-// travels reports whether a field may travel from side `from`.
-func travels(f *FieldRule, from string) bool {
-	switch f.Direction {
-	case DirOut:
-		return from == models.SideLocal
-	case DirIn:
-		return from == models.SideRemote
-	}
-	return true
-}
-
-// createIssue builds and sends the create request of the missing issue; it returns the request
-// too, whose fields are the new issue's baseline.
-func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (*jira.CreatedIssue, jira.IssueInput, error) {
+// createValues are the shared values a create carries from src: every field that may travel
+// from that side, except status (reached by transitions after the create).
+func createValues(l *link, src *Side, srcShared Shared) map[string]string {
 	values := map[string]string{}
 	for i := range l.Rules.Fields {
 		f := &l.Rules.Fields[i]
@@ -249,13 +238,20 @@ func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Si
 			values[f.Name] = v
 		}
 	}
+	return values
+}
+
+// createInput builds the create request of the missing issue from the values it carries: the
+// fields through the incoming rules and user map, the project, and an issue type and summary
+// (Jira requires both) when the rules do not carry them. The caller adds the twin property.
+func (e *Engine) createInput(ctx context.Context, l *link, p *Pair, src, dst *Side, values map[string]string) (jira.IssueInput, []userNote, error) {
 	users, notes, err := e.resolveUsers(ctx, p, values, src, dst)
 	if err != nil {
-		return nil, jira.IssueInput{}, err
+		return jira.IssueInput{}, nil, err
 	}
 	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users})
 	if err != nil {
-		return nil, in, err
+		return in, nil, err
 	}
 	for k, v := range in.Fields {
 		if v == nil {
@@ -278,6 +274,27 @@ func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Si
 			s = src.Issue.Key
 		}
 		in.Fields["summary"] = s
+	}
+	return in, notes, nil
+}
+
+// travels reports whether a field may travel from side `from`.
+func travels(f *FieldRule, from string) bool {
+	switch f.Direction {
+	case DirOut:
+		return from == models.SideLocal
+	case DirIn:
+		return from == models.SideRemote
+	}
+	return true
+}
+
+// createIssue builds and sends the create request of the missing issue; it returns the request
+// too, whose fields are the new issue's baseline.
+func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (*jira.CreatedIssue, jira.IssueInput, error) {
+	in, notes, err := e.createInput(ctx, l, p, src, dst, createValues(l, src, srcShared))
+	if err != nil {
+		return nil, in, err
 	}
 	in.Properties = []jira.EntityProperty{{Key: TwinProperty, Value: TwinValue{V: 1, Links: map[string]TwinLink{l.Key: {
 		SyncID: p.Twin.SyncID, PeerBaseURL: src.Instance.BaseURL, PeerID: src.Issue.ID, PeerKey: src.Issue.Key}}}}}

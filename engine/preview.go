@@ -328,37 +328,10 @@ func (e *Engine) previewCreate(ctx context.Context, l *link, p *Pair, src, dst *
 			w.Fields = append(w.Fields, PreviewField{Name: f.Name, Kind: f.Kind, FieldID: f.fieldID(dst.Name), To: v})
 		}
 	}
-	users, _, err := e.resolveUsers(ctx, p, values, src, dst)
+	in, _, err := e.createInput(ctx, l, p, src, dst, values)
 	if err != nil {
 		w.Err = err.Error()
 		return w
-	}
-	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users})
-	if err != nil {
-		w.Err = err.Error()
-		return w
-	}
-	for k, v := range in.Fields {
-		if v == nil {
-			delete(in.Fields, k)
-		}
-	}
-	in.Fields["project"] = map[string]string{"key": dst.Project}
-	if _, ok := in.Fields["issuetype"]; !ok {
-		name := "Task"
-		if its := splitList(l.issueTypes(dst.Name)); len(its) > 0 {
-			name = its[0]
-		} else if t, ok := src.Issue.IssueType(); ok && t.Name != "" {
-			name = t.Name
-		}
-		in.Fields["issuetype"] = map[string]string{"name": name}
-	}
-	if _, ok := in.Fields["summary"]; !ok {
-		s, _ := src.Issue.Summary()
-		if s == "" {
-			s = src.Issue.Key
-		}
-		in.Fields["summary"] = s
 	}
 	// The real value carries the twin's sync id, which exists only once the twin is stored.
 	in.Properties = []jira.EntityProperty{{Key: TwinProperty, Value: "(link to " + src.Issue.Key + " with the twin's sync id)"}}
