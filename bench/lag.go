@@ -37,8 +37,7 @@ type LagResult struct {
 	EndToEnd  []time.Duration `json:"-"`
 	Hop1      []time.Duration `json:"-"`
 	Hop2      []time.Duration `json:"-"`
-	P         map[string]float64
-	SyncError int64 `json:"sync_errors"`
+	SyncError int64           `json:"sync_errors"`
 }
 
 // Lag measures the end-to-end lag of single-field edits from A to B through AB (and back), per

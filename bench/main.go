@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ const Help = "Usage: airlock bench SCENARIO [flags]\n" +
 	"  calls  Jira calls per propagated single-field change per hop, and idle calls per minute\n" +
 	"  scale  100,000 twins and 10,000 errors in the database: poll cycle, RSS, console page times\n" +
 	"Common flags: --latency 25ms --cap 8 (per emulated Jira), --sweep (default AIRLOCK_SWEEP_INTERVAL),\n" +
-	"--workers (default AIRLOCK_WORKER_CONCURRENCY), -v (progress on stderr). Per scenario:\n" +
+	"--workers (default AIRLOCK_WORKER_CONCURRENCY), -v (progress on stderr), --cpuprofile FILE. Per scenario:\n" +
 	"  lag    --duration 2m --intervals 2s,5s --topologies split,single --pool 40 --sequential\n" +
 	"  bulk   --issues 10000 --comments 7 --attachments 500 --interval 5s --timeout 60m\n" +
 	"  calls  --idle 1m --changes 10 --interval 5s\n" +
@@ -48,6 +49,7 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 	sweep := fs.Duration("sweep", base.SweepInterval, "sweeper period of every node (dispatches due polls)")
 	workers := fs.Int("workers", base.WorkerConcurrency, "tasks each node's worker runs at once")
 	verbose := fs.Bool("v", false, "log progress to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	var run func(context.Context, Config, func(string)) (*Report, error)
 	switch scenario {
 	case "lag":
@@ -122,6 +124,17 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 	}
 	cfg := Config{Latency: *latency, Cap: *capN, DatabaseURL: env("DATABASE_URL"), RedisURL: env("REDIS_URL"),
 		TempDir: dir, SweepEvery: *sweep, WorkerConcurrency: *workers, Logger: logger}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	r, err := run(ctx, cfg, progress)
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", scenario, err)
