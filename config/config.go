@@ -227,7 +227,7 @@ var Options = []Option{
 		c.WorkerMetricsListen = v
 		return nil
 	}},
-	{Var: "AIRLOCK_SWEEP_INTERVAL", Default: "5s", Help: "how often due polls and dirty twins are (re-)enqueued", apply: func(c *Config, v string) error {
+	{Var: "AIRLOCK_SWEEP_INTERVAL", Default: "1s", Help: "how often due polls are enqueued (a poll interval is no finer than this); dirty twins are re-enqueued every fifth sweep", apply: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 100*time.Millisecond {
 			return fmt.Errorf("a duration of at least 100ms, such as 5s")

@@ -21,6 +21,18 @@ type SweepResult struct {
 // Task ids are deterministic, so running it in every worker, or twice, is harmless; and since
 // the database is the source of truth, losing every queued task loses no change.
 func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
+	res, err := e.SweepPolls(ctx)
+	if err != nil {
+		return res, err
+	}
+	n, err := e.SweepDirty(ctx)
+	res.Reconciles = n
+	return res, err
+}
+
+// SweepPolls enqueues the polls that are due. It is cheap (one row per connection side), so
+// the worker runs it often: a poll interval can be no finer than this cadence.
+func (e *Engine) SweepPolls(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	if e.Enqueuer == nil {
 		return res, fmt.Errorf("sweep: no enqueuer")
@@ -50,19 +62,31 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 			res.Polls++
 		}
 	}
+	return res, nil
+}
+
+// SweepDirty re-enqueues a reconcile for every dirty twin whose backoff has passed (at most
+// SweepBatch): the outbox's safety net for tasks a flushed or restarted Redis lost. Polls
+// enqueue their reconciles at once, so this may run less often than SweepPolls.
+func (e *Engine) SweepDirty(ctx context.Context) (int, error) {
+	if e.Enqueuer == nil {
+		return 0, fmt.Errorf("sweep: no enqueuer")
+	}
+	now := e.now()
+	n := 0
 	var twins []models.Twin
 	if err := e.db(ctx).Select("id", "connection_id").
 		Where("dirty = ? AND state IN ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", true,
 			[]string{models.TwinActive, models.TwinPendingCreate}, now).
 		Where("connection_id IN (?)", e.db(ctx).Model(&models.Connection{}).Select("id").Where("paused = ?", false)).
 		Order("dirty_since").Limit(SweepBatch).Find(&twins).Error; err != nil {
-		return res, fmt.Errorf("sweep: dirty twins: %w", err)
+		return n, fmt.Errorf("sweep: dirty twins: %w", err)
 	}
 	for _, t := range twins {
 		if err := e.Enqueuer.EnqueueReconcile(ctx, t.ID, t.ConnectionID); err != nil {
-			return res, fmt.Errorf("sweep: enqueue reconcile: %w", err)
+			return n, fmt.Errorf("sweep: enqueue reconcile: %w", err)
 		}
-		res.Reconciles++
+		n++
 	}
-	return res, nil
+	return n, nil
 }

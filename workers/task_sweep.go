@@ -11,8 +11,12 @@ import (
 // DefaultSweepInterval is how often a worker runs the sweeper.
 const DefaultSweepInterval = time.Second
 
-// RunSweeper calls engine.Sweep every interval until ctx ends: it enqueues due polls and the
-// reconciles of dirty twins. It needs no Redis state of its own and every worker may run one:
+// DirtySweepEvery is how many poll sweeps pass between two re-enqueues of dirty twins: polls
+// enqueue their reconciles at once, so the dirty sweep is only the safety net for lost tasks.
+const DirtySweepEvery = 5
+
+// RunSweeper calls engine.SweepPolls every interval and engine.SweepDirty every DirtySweepEvery
+// intervals until ctx ends. It needs no Redis state of its own and every worker may run one:
 // deterministic task ids make double dispatch harmless, and because the database is the outbox,
 // a flushed Redis loses no change.
 func RunSweeper(ctx context.Context, e *engine.Engine, every time.Duration, logger *slog.Logger) {
@@ -21,9 +25,14 @@ func RunSweeper(ctx context.Context, e *engine.Engine, every time.Duration, logg
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
-		if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+	for tick := 0; ; tick++ {
+		if _, err := e.SweepPolls(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("sweep failed", "err", err)
+		}
+		if tick%DirtySweepEvery == 0 {
+			if _, err := e.SweepDirty(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("sweep failed", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
