@@ -7,16 +7,11 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/airlock-sync/airlock/config"
@@ -28,183 +23,6 @@ import (
 	"github.com/airlock-sync/airlock/workers"
 	"github.com/airlock-sync/airlock/workers/workerstest"
 )
-
-// browser is one headless chromium tab for an acceptance test: it collects what the browser
-// complains about (CSP violations, script errors) and saves a screenshot of every page visited.
-type browser struct {
-	t         *testing.T
-	ctx       context.Context
-	base      string
-	artifacts string
-	shots     int
-
-	mu         sync.Mutex
-	complaints []string
-}
-
-// newBrowser starts chromium against the console at base. Screenshots go to $AIRLOCK_ARTIFACTS
-// (a sub-folder per test) or to a temporary folder; the folder is logged.
-func newBrowser(t *testing.T, base string, timeout time.Duration) *browser {
-	t.Helper()
-	exe := chromiumPath(t)
-	dir := t.TempDir()
-	if root := os.Getenv("AIRLOCK_ARTIFACTS"); root != "" {
-		dir = filepath.Join(root, t.Name())
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("screenshots of every page visited: %s", dir)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(cancelCtx)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	t.Cleanup(cancel)
-	b := &browser{t: t, ctx: ctx, base: base, artifacts: dir}
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		switch ev := ev.(type) {
-		case *cdplog.EventEntryAdded:
-			// Only 422 answers (a form re-rendered with its problems) are expected errors.
-			if strings.Contains(ev.Entry.Text, "Content Security Policy") ||
-				(ev.Entry.Level == cdplog.EntryLevelError && !strings.Contains(ev.Entry.Text, "status of 422")) {
-				b.complaints = append(b.complaints, ev.Entry.Text+" "+ev.Entry.URL)
-			}
-		case *runtime.EventExceptionThrown:
-			b.complaints = append(b.complaints, "uncaught exception: "+ev.ExceptionDetails.Text)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// step runs actions; a failure ends the test, with the page's main element logged under
-// AIRLOCK_DEBUG and a screenshot of the failing page saved.
-func (b *browser) step(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		if os.Getenv("AIRLOCK_DEBUG") != "" {
-			html, _ := chromedp.Run(context.WithoutCancel(b.ctx), chromedp.Evaluate[string](`document.getElementById("main").outerHTML`))
-			b.t.Log(html)
-		}
-		b.shot("FAILED-" + what)
-		b.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// read returns a value from the page or ends the test.
-func (b *browser) read(what string, a chromedp.Action[string]) string {
-	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, a)
-	if err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-	return v
-}
-
-// eval evaluates a boolean JavaScript expression.
-func (b *browser) eval(expr string) bool {
-	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr))
-	if err != nil {
-		b.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// shot saves a full-page screenshot named after the step, numbered in visiting order.
-func (b *browser) shot(name string) {
-	b.t.Helper()
-	png, err := chromedp.Run(context.WithoutCancel(b.ctx), chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	b.shots++
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '-'
-	}, strings.ToLower(name))
-	out := filepath.Join(b.artifacts, fmt.Sprintf("%02d-%s.png", b.shots, safe))
-	if err := os.WriteFile(out, png, 0o644); err != nil {
-		b.t.Errorf("write screenshot: %v", err)
-	}
-}
-
-// reloadUntil opens path again and again until the JavaScript condition holds on the page:
-// the worker runs in the background, and a person would press reload too.
-func (b *browser) reloadUntil(what, path, cond string, d time.Duration) {
-	b.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		b.step("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS(`#main`)))
-		if b.eval(cond) {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.shot("FAILED-" + what)
-			b.t.Fatalf("timed out waiting for %s on %s (%s)", what, path, cond)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-// login signs in as the test admin from the login page.
-func (b *browser) login(path, waitFor string) {
-	b.t.Helper()
-	b.step("log in",
-		chromedp.Navigate(b.base+path),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), testAdmin),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), testPassword),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(waitFor)))
-}
-
-// noComplaints fails the test for every CSP violation or script error the browser reported.
-func (b *browser) noComplaints() {
-	b.t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, c := range b.complaints {
-		b.t.Errorf("browser reported: %s", c)
-	}
-}
-
-// choose sets a select's value and fires change, once htmx has processed the element.
-func choose(sel, value string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := waitJS(`(function(){var el=document.querySelector(`+jsString(sel)+`);return !!el && (!el.hasAttribute("hx-post") || !!el["htmx-internal-data"])})()`)(ctx, tg); err != nil {
-			return err
-		}
-		_, err := chromedp.Evaluate[bool](`(function(){var el=document.querySelector(`+jsString(sel)+`);el.value=`+jsString(value)+
-			`;el.dispatchEvent(new Event("change",{bubbles:true}));return true})()`)(ctx, tg)
-		return err
-	})
-}
-
-// runJS runs a JavaScript statement in the page, for a click htmx must see as a person's.
-func runJS(stmt string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`(function(){`+stmt+`;return true})()`)(ctx, tg)
-		return err
-	})
-}
 
 // liveNode is one Airlock node for a browser test: database, console over httptest, engine and
 // a running worker (poll, reconcile, sweeper) on a test broker, against emulated Jiras.
@@ -300,20 +118,16 @@ func editScreenWithout(drop ...string) []string {
 // makes Jira refuse the write: the error is on Errors with Jira's words, the mapping is fixed in
 // the editor, and Retry resolves it. Every page visited is saved as a screenshot.
 func TestBrowserEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chromiumPath(t)
+	needBrowser(t)
 	sim, err := jirasim.New(jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sim.Close()
 	n := startLiveNode(t, sim, true, nil)
-	b := newBrowser(t, n.srv.URL, 60*time.Second)
+	b := loggedInBrowser(t, n.srv.URL, "/instances", `[data-testid="empty-instances"]`, browserOpts{expected: "status of 422"})
 	bg := context.Background()
 
-	b.login("/instances", `[data-testid="empty-instances"]`)
 	b.shot("instances-empty")
 
 	// Two instances through the form: A private, AB relay, both airlock/airlock.

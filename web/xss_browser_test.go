@@ -38,10 +38,7 @@ const (
 // each page the payloads are shown as text, no element was injected, no script ran and no
 // Content-Security-Policy violation was reported.
 func TestBrowserHostileDataRendersEscaped(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chromiumPath(t)
+	needBrowser(t)
 	seedA := jirasim.DefaultSeed("A")
 	seedA.Users = append(seedA.Users, jirasim.SeedUser{Name: "mallory", Key: "JIRAUSER10199", Password: "mallory",
 		DisplayName: xssUser, Email: "mallory@example.com"})
@@ -126,8 +123,7 @@ func TestBrowserHostileDataRendersEscaped(t *testing.T) {
 	var twTwo models.Twin
 	must(t, n.db.Where("local_key = ?", two.Key).First(&twTwo).Error)
 
-	b := newBrowser(t, n.srv.URL, 60*time.Second)
-	b.login("/", `[data-testid="topology"]`)
+	b := loggedInBrowser(t, n.srv.URL, "/", `[data-testid="topology"]`, browserOpts{expected: "status of 422"})
 	pages := []struct {
 		name, path, ready string
 		shows             []string // payloads the page must show as text
