@@ -31,6 +31,19 @@ var Migrations = []Migration{
 		// Partial unique index (SQLite and Postgres): concurrent failures of one kind bump one row.
 		return tx.Exec("CREATE UNIQUE INDEX IF NOT EXISTS ux_err_open_fp ON sync_errors (fingerprint) WHERE resolved_at IS NULL").Error
 	}},
+	{Version: 4, Name: "twin key prefix search on Postgres", Up: func(tx *gorm.DB) error {
+		// The console finds twins by the start of a key with a range in byte order; SQLite's
+		// default collation is byte order already, Postgres needs these expression indexes.
+		if tx.Dialector.Name() != "postgres" {
+			return nil
+		}
+		for _, col := range []string{"local_key", "remote_key"} {
+			if err := tx.Exec(`CREATE INDEX IF NOT EXISTS ix_twin_` + col + `_c ON twins (` + col + ` COLLATE "C")`).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.

@@ -140,7 +140,7 @@ func Twins(p Page, v TwinListView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\" placeholder=\"OPS-123, or part of a key\" data-testid=\"twin-q\" aria-describedby=\"twin-q-help\"> <small id=\"twin-q-help\">An exact key on either side opens its twin; part of a key lists the matches.</small></label> <label>State <select name=\"state\" data-testid=\"twin-state\"><option value=\"\">Any state</option> ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\" placeholder=\"OPS-123, or the start of a key\" data-testid=\"twin-q\" aria-describedby=\"twin-q-help\"> <small id=\"twin-q-help\">An exact key on either side opens its twin; the start of a key (OPS-12, OPS) lists the keys that begin with it.</small></label> <label>State <select name=\"state\" data-testid=\"twin-state\"><option value=\"\">Any state</option> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

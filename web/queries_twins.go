@@ -32,11 +32,6 @@ func twinBrowseURL(base, key string) string {
 	return strings.TrimRight(base, "/") + "/browse/" + url.PathEscape(key)
 }
 
-// twinLikeEscape escapes LIKE's wildcards so a search for "A_1" finds that text only.
-func twinLikeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // twinParseID reads a positive id from a path or query value.
 func twinParseID(v string) (uint, bool) {
 	n, err := strconv.ParseUint(v, 10, 64)
@@ -122,7 +117,8 @@ func twinPageParam(v string) int {
 
 // twinFilter is the twins list's filter, validated.
 type twinFilter struct {
-	q          string // upper-cased key or part of one
+	q          string // upper-cased key or the beginning of one
+	postgres   bool   // the database is Postgres (prefix search compares in the "C" collation)
 	state      string
 	connection uint
 }
@@ -133,8 +129,15 @@ func (f twinFilter) apply(q *gorm.DB, exact bool) *gorm.DB {
 		if exact {
 			q = q.Where("local_key = ? OR remote_key = ?", f.q, f.q)
 		} else {
-			like := "%" + twinLikeEscape(f.q) + "%"
-			q = q.Where(`local_key LIKE ? ESCAPE '\' OR remote_key LIKE ? ESCAPE '\'`, like, like)
+			// Keys starting with q, as a range on the key indexes: a LIKE with a leading wildcard
+			// would read every twin. Postgres compares in the "C" collation (byte order), which
+			// its expression indexes (migration 4) serve.
+			lo, hi := f.q, f.q+"\uffff"
+			col := func(c string) string { return c }
+			if f.postgres {
+				col = func(c string) string { return c + ` COLLATE "C"` }
+			}
+			q = q.Where("("+col("local_key")+" >= ? AND "+col("local_key")+" < ?) OR ("+col("remote_key")+" >= ? AND "+col("remote_key")+" < ?)", lo, hi, lo, hi)
 		}
 	}
 	if f.state != "" {

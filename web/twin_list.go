@@ -18,7 +18,7 @@ func (s *Server) twinList(c echo.Context) error {
 	qs := c.QueryParams()
 	v := views.TwinListView{ListURL: s.url(RouteTwins), States: twinStates,
 		Filter: views.TwinFilterView{Q: strings.TrimSpace(qs.Get("q")), State: qs.Get("state"), Connection: qs.Get("connection")}}
-	f := twinFilter{q: strings.ToUpper(v.Filter.Q)}
+	f := twinFilter{q: strings.ToUpper(v.Filter.Q), postgres: s.db.Dialect == "postgres"}
 	for _, st := range twinStates {
 		if st == v.Filter.State {
 			f.state = st
@@ -46,7 +46,7 @@ func (s *Server) twinList(c echo.Context) error {
 		case 2:
 			exact = true // the key is linked in several connections: list them
 		default:
-			v.Notice = "No twin holds the issue " + f.q + " exactly; twins whose keys contain it are listed below."
+			v.Notice = "No twin holds the issue " + f.q + " exactly; twins whose keys start with it are listed below."
 		}
 	}
 	total, err := twinCount(f.apply(db.Model(&models.Twin{}), exact))
