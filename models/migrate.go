@@ -44,6 +44,19 @@ var Migrations = []Migration{
 		}
 		return nil
 	}},
+	{Version: 5, Name: "covering indexes for the errors page", Up: func(tx *gorm.DB) error {
+		// The errors page groups open errors by class and connection with their last time, and
+		// lists the most recent first: both read only these indexes, not the table.
+		for _, stmt := range []string{
+			"CREATE INDEX IF NOT EXISTS ix_err_group ON sync_errors (resolved_at, class, connection_id, last_seen)",
+			"CREATE INDEX IF NOT EXISTS ix_err_recent ON sync_errors (resolved_at, last_seen, id)",
+		} {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.
