@@ -28,6 +28,8 @@ const Help = "Usage: airlock bench SCENARIO [flags]\n" +
 	"  bulk   --issues 10000 --comments 7 --attachments 500 --interval 5s --timeout 60m\n" +
 	"  calls  --idle 1m --changes 10 --interval 5s\n" +
 	"  scale  --twins 100000 --errors 10000 --changed 20\n" +
+	"  chaos  --ops 2000 --kills 10 --redis-restarts 1 --db-restarts 1 --procs 2 --seed N: convergence with worker\n" +
+	"         processes SIGKILLed, the queue lost, the database restarted, 5% 5xx, 2% 429, 1% timeouts (0 lost, 0 dup)\n" +
 	"Database: SQLite files in a temporary folder, or one fresh database per node on DATABASE_URL.\n" +
 	"Queue: an embedded miniredis per node, or REDIS_URL (node k uses database N+k, FLUSHED at start)."
 
@@ -101,6 +103,19 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 		run = func(ctx context.Context, cfg Config, p func(string)) (*Report, error) {
 			o.Progress = p
 			return Scale(ctx, cfg, o)
+		}
+	case "chaos":
+		o := DefaultChaos()
+		fs.IntVar(&o.Ops, "ops", o.Ops, "random operations on A and B")
+		fs.IntVar(&o.Kills, "kills", 10, "worker processes SIGKILLed (and restarted)")
+		fs.IntVar(&o.RedisRestarts, "redis-restarts", 1, "queue losses (miniredis restarted, or FLUSHDB on REDIS_URL)")
+		fs.IntVar(&o.DBRestarts, "db-restarts", 1, "database restarts (Postgres backends terminated; SQLite: all workers killed at once)")
+		fs.IntVar(&o.WorkersPerNode, "procs", 2, "`airlock worker` processes per node")
+		fs.Uint64Var(&o.Seed, "seed", 20240917, "seed of the operations and the chaos schedule")
+		fs.DurationVar(&o.QuietTimeout, "quiet-timeout", 10*time.Minute, "give up waiting for the quiet state after this long")
+		run = func(ctx context.Context, cfg Config, p func(string)) (*Report, error) {
+			o.Progress = p
+			return Chaos(ctx, cfg, o)
 		}
 	default:
 		return &config.Error{Var: "scenario", Value: scenario, Expect: "one of lag, bulk, calls, scale"}

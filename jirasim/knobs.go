@@ -68,8 +68,10 @@ type KnobSettings struct {
 	// issues, as if N earlier hits had been updated and moved to the end.
 	PagingSkew int `json:"pagingSkew"`
 	// Normalize trims text fields and sorts and dedupes labels on write.
-	Normalize        bool      `json:"normalize"`
-	RateLimit        RateLimit `json:"rateLimit"`
+	Normalize bool      `json:"normalize"`
+	RateLimit RateLimit `json:"rateLimit"`
+	// Random429 answers a random fraction of authenticated calls with 429 (see faults429.go).
+	Random429        Random429 `json:"random429"`
 	CaptchaThreshold int       `json:"captchaThreshold"` // 0 = the Options value (default 3)
 	// MaxConcurrent caps the REST calls served at once (0 = no cap); more wait for a slot, as
 	// in Jira's HTTP thread pool. See Knobs.ConcurrencyStats.

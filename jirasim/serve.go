@@ -102,7 +102,7 @@ func (i *Instance) serve(w http.ResponseWriter, r *http.Request) {
 	if u != nil {
 		sw.Header().Set("X-AUSERNAME", u.name)
 		sw.Header().Set("X-Seraph-LoginReason", "OK")
-		if !i.rateLimit(sw, u) {
+		if !i.rateLimit(sw, u) || !i.random429(sw, u) {
 			return
 		}
 	} else {
