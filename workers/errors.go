@@ -153,3 +153,16 @@ func (r *Recorder) ErrorHandler() asynq.ErrorHandler {
 		r.Logger.Warn("task failed", "task", t.Type(), "id", id, "class", Classify(err), "err", Redact(strings.TrimSpace(err.Error())))
 	})
 }
+
+// ResolveRecovered closes the open SyncErrors matching where once the work they were about has
+// succeeded (a transient failure that a retry got past), so the Errors page lists only what still
+// needs a look.
+func ResolveRecovered(ctx context.Context, db *models.DB, where string, args ...any) error {
+	now := time.Now().UTC()
+	err := db.WithContext(ctx).Model(&models.SyncError{}).Where("resolved_at IS NULL").Where(where, args...).
+		Updates(map[string]any{"resolved_at": now, "resolution": "recovered"}).Error
+	if err != nil {
+		return fmt.Errorf("resolve recovered errors: %w", err)
+	}
+	return nil
+}

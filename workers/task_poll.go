@@ -48,6 +48,9 @@ func HandlePoll(e *engine.Engine) asynq.HandlerFunc {
 			}
 			return err
 		}
+		if err := ResolveRecovered(ctx, e.DB, "twin_id IS NULL AND connection_id = ? AND task_type = ?", p.ConnectionID, TypePoll); err != nil {
+			e.Logger.Warn("task succeeded but its old errors stay open", "task", t.Type(), "err", err)
+		}
 		return nil
 	}
 }

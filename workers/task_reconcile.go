@@ -45,6 +45,9 @@ func HandleReconcile(e *engine.Engine) asynq.HandlerFunc {
 			}
 			return err
 		}
+		if err := ResolveRecovered(ctx, e.DB, "twin_id = ?", p.TwinID); err != nil {
+			e.Logger.Warn("task succeeded but its old errors stay open", "task", t.Type(), "err", err)
+		}
 		return nil
 	}
 }

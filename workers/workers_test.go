@@ -104,3 +104,31 @@ func TestOpenBrokerRequiresRedisOutsideDev(t *testing.T) {
 		t.Fatal("embedded broker not marked")
 	}
 }
+
+func TestResolveRecoveredClosesOnlyMatchingOpenErrors(t *testing.T) {
+	db := modelstest.Open(t)
+	ctx := context.Background()
+	twin, other := uint(5), uint(6)
+	now := time.Now().UTC()
+	for i, e := range []models.SyncError{
+		{TwinID: &twin, Fingerprint: "a", Class: models.ClassTransient, Message: "503", FirstSeen: now, LastSeen: now},
+		{TwinID: &other, Fingerprint: "b", Class: models.ClassTransient, Message: "503", FirstSeen: now, LastSeen: now},
+	} {
+		if err := db.Create(&e).Error; err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+	}
+	if err := workers.ResolveRecovered(ctx, db, "twin_id = ?", twin); err != nil {
+		t.Fatal(err)
+	}
+	var open []models.SyncError
+	db.Where("resolved_at IS NULL").Find(&open)
+	if len(open) != 1 || *open[0].TwinID != other {
+		t.Fatalf("open errors after recovery: %+v", open)
+	}
+	var closed models.SyncError
+	db.Where("twin_id = ?", twin).First(&closed)
+	if closed.Resolution != "recovered" || closed.ResolvedAt == nil {
+		t.Fatalf("recovered error: %+v", closed)
+	}
+}
