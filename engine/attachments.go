@@ -38,15 +38,6 @@ const defaultAttachmentMax = 10 << 20
 // attachmentSkew is the clock difference between two Jiras tolerated when adopting a copy.
 const attachmentSkew = 2 * time.Minute
 
-// attachmentDataError is a transfer that does not match its metadata: a data error (no retry,
-// the twin is quarantined until someone looks).
-type attachmentDataError struct{ msg string }
-
-func (e *attachmentDataError) Error() string { return e.msg }
-
-// ErrorClass makes workers.Classify file this as a data error.
-func (e *attachmentDataError) ErrorClass() string { return models.ClassData }
-
 // attachmentItem is one attachment of a side during a run.
 type attachmentItem struct {
 	side    *Side
@@ -336,8 +327,7 @@ func (r *attachmentRun) copy(ctx context.Context, it *attachmentItem) error {
 	r.wrote[r.sideIndex(to)] = true
 	if made[0].Size != 0 && made[0].Size != it.a.Size {
 		_ = to.Jira.DeleteAttachment(ctx, made[0].ID)
-		return fmt.Errorf("attachment %s: %w", it.a.ID, &attachmentDataError{
-			msg: fmt.Sprintf("%s stored %d bytes of %q, expected %d", to.Name, made[0].Size, it.a.Filename, it.a.Size)})
+		return fmt.Errorf("attachment %s: %w", it.a.ID, dataError("%s stored %d bytes of %q, expected %d", to.Name, made[0].Size, it.a.Filename, it.a.Size))
 	}
 	sum := v.sum()
 	if err := r.record(ctx, it, made[0], sum); err != nil {
@@ -390,9 +380,9 @@ func (v *verifier) Read(p []byte) (int, error) {
 	v.n += int64(n)
 	switch {
 	case v.n > v.want:
-		v.err = &attachmentDataError{msg: fmt.Sprintf("%q is longer than the %d bytes announced", v.name, v.want)}
+		v.err = dataError("%q is longer than the %d bytes announced", v.name, v.want)
 	case errors.Is(err, io.EOF) && v.n != v.want:
-		v.err = &attachmentDataError{msg: fmt.Sprintf("%q has %d bytes, %d announced", v.name, v.n, v.want)}
+		v.err = dataError("%q has %d bytes, %d announced", v.name, v.n, v.want)
 	}
 	if v.err != nil {
 		return n, v.err

@@ -10,19 +10,10 @@ import (
 // use ("transient", "rate-limited", "auth", "config", "data", "internal"), so the error is
 // classified once, here, and nobody parses messages.
 func (e *Error) ErrorClass() string {
-	switch e.Class {
-	case ClassTransient:
-		return "transient"
-	case ClassRateLimited:
-		return "rate-limited"
-	case ClassAuth:
-		return "auth"
-	case ClassConfig:
-		return "config"
-	case ClassData:
-		return "data"
+	if e.Class == ClassNone {
+		return "internal"
 	}
-	return "internal"
+	return e.Class.String()
 }
 
 // RetryAfterDuration is how long Jira asked us to wait (429/503 Retry-After), 0 when it did not say.
