@@ -16,11 +16,11 @@ import (
 
 // connectionParam loads the connection named by the :id path parameter; an unknown id is a 404.
 func (s *Server) connectionParam(c echo.Context) (*models.Connection, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such connection.")
+	id, err := pathID(c, "There is no such connection.")
+	if err != nil {
+		return nil, err
 	}
-	return s.connectionByID(c.Request().Context(), uint(id))
+	return s.connectionByID(c.Request().Context(), id)
 }
 
 // connectionByID loads one connection; an unknown id is a 404.

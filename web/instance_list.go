@@ -2,13 +2,11 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/views"
@@ -53,19 +51,7 @@ func (s *Server) urlID(name string, id uint) string {
 
 // loadInstance reads the instance of the :id parameter; a bad or unknown id is a 404.
 func (s *Server) loadInstance(c echo.Context) (*models.Instance, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such Jira instance. It may have been deleted.")
-	}
-	var inst models.Instance
-	err = s.db.WithContext(c.Request().Context()).First(&inst, uint(id)).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such Jira instance. It may have been deleted.")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load instance %d: %w", id, err)
-	}
-	return &inst, nil
+	return loadRow[models.Instance](s, c, "There is no such Jira instance. It may have been deleted.")
 }
 
 // instanceConnections maps instance ids to the names of the connections that use them.

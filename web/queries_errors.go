@@ -180,11 +180,7 @@ func errorsParseTime(s string) time.Time {
 
 // errorsParseID reads the :id parameter; a malformed id is a 404 like a missing one.
 func errorsParseID(c echo.Context, what string) (uint, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, echo.NewHTTPError(404, "There is no "+what+" at this address.")
-	}
-	return uint(id), nil
+	return pathID(c, "There is no "+what+" at this address.")
 }
 
 // errorsRouteOr returns the URL of a named route with params, or fallback when no route has that

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -81,19 +80,7 @@ func checkNewPassword(pw, confirm string) [2]string {
 
 // loadUser reads the user of the :id parameter, or a 404.
 func (s *Server) loadUser(c echo.Context) (*models.User, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such console user.")
-	}
-	var u models.User
-	err = s.db.WithContext(c.Request().Context()).First(&u, uint(id)).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no such console user.")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load user %d: %w", id, err)
-	}
-	return &u, nil
+	return loadRow[models.User](s, c, "There is no such console user.")
 }
 
 // userToggle disables or enables another user (administrators only). The last enabled
