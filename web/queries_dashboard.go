@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/views"
 	"github.com/airlock-sync/airlock/workers"
@@ -389,20 +387,14 @@ func (s *Server) dashboardRecent(ctx context.Context) ([]views.DashEvent, error)
 	return out, nil
 }
 
-// dashQueueInspectable is the optional side of Deps.Queue that lets the dashboard read queue depth
-// (workers.Broker implements it).
-type dashQueueInspectable interface {
-	ConnOpt() asynq.RedisConnOpt
-}
-
 // dashQueueTimeout bounds the queue read so an unreachable Redis cannot hold the dashboard.
 const dashQueueTimeout = 2 * time.Second
 
 // dashQueueDepth reads the sync, poll and default queues through an asynq Inspector, or says why
 // it cannot.
 func (s *Server) dashQueueDepth(ctx context.Context) ([]views.DashQueue, string) {
-	qi, ok := s.queue.(dashQueueInspectable)
-	if !ok {
+	insp := s.inspector()
+	if insp == nil {
 		return nil, "Queue depth is not available in this console process (it has no access to the job queue)."
 	}
 	type answer struct {
@@ -411,8 +403,6 @@ func (s *Server) dashQueueDepth(ctx context.Context) ([]views.DashQueue, string)
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		insp := asynq.NewInspector(qi.ConnOpt())
-		defer insp.Close()
 		var a answer
 		known, err := insp.Queues()
 		if err != nil {

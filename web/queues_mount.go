@@ -37,6 +37,17 @@ func (s *Server) queuesConnOpt() asynq.RedisConnOpt {
 	return q.ConnOpt()
 }
 
+// inspector is the console's one asynq Inspector (a Redis client pool), made on first use; nil
+// when the queue offers no connection. The dashboard reads queue depth through it every refresh.
+func (s *Server) inspector() *asynq.Inspector {
+	s.inspOnce.Do(func() {
+		if opt := s.queuesConnOpt(); opt != nil {
+			s.insp = asynq.NewInspector(opt)
+		}
+	})
+	return s.insp
+}
+
 // queuesURL is the asynqmon page, or "" when it is not mounted.
 func (s *Server) queuesURL() string {
 	if s.queuesConnOpt() == nil {

@@ -13,8 +13,10 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -54,6 +56,9 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	engine  *engine.Engine
+
+	inspOnce sync.Once
+	insp     *asynq.Inspector // see inspector()
 
 	e       *echo.Echo
 	assets  *assets
