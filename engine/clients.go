@@ -45,27 +45,12 @@ func (p *ClientPool) For(_ context.Context, inst *models.Instance) (Jira, error)
 	if c, ok := p.m[inst.ID]; ok && c.version.Equal(inst.UpdatedAt) && c.base == inst.BaseURL {
 		return c.client, nil
 	}
-	secret := ""
-	if len(inst.SecretEnc) > 0 {
-		if p.Sealer == nil {
-			return nil, configError("instance %s: no secret key to open its credentials", inst.Name)
-		}
-		s, err := inst.Secret(p.Sealer)
-		if err != nil {
-			return nil, &ClassedError{Class: models.ClassConfig, Message: err.Error()}
-		}
-		secret = s
+	cfg, err := InstanceConfig(inst, p.Sealer)
+	if err != nil {
+		return nil, err
 	}
-	cfg := jira.Config{BaseURL: inst.BaseURL, Instance: inst.Name, MaxConcurrent: inst.MaxConcurrent,
-		Observer: p.Observer, UserAgent: "airlock", AllowedHosts: p.AllowedHosts}
-	if inst.AuthType == models.AuthPAT {
-		cfg.Auth = jira.TokenAuth{Token: secret}
-	} else {
-		cfg.Auth = jira.BasicAuth{User: inst.Username, Password: secret}
-	}
-	if inst.CABundle != "" {
-		cfg.CABundle = []byte(inst.CABundle)
-	} else {
+	cfg.Observer, cfg.UserAgent, cfg.AllowedHosts = p.Observer, "airlock", p.AllowedHosts
+	if cfg.CABundle == nil {
 		cfg.HTTPClient = p.HTTPClient
 	}
 	if p.Configure != nil {
@@ -80,4 +65,38 @@ func (p *ClientPool) For(_ context.Context, inst *models.Instance) (Jira, error)
 	}
 	p.m[inst.ID] = pooled{client: c, version: inst.UpdatedAt, base: inst.BaseURL}
 	return c, nil
+}
+
+// InstanceConfig is the client configuration of a stored instance: its address, its concurrency
+// cap, and its credentials opened with sealer. Callers add what is theirs (observer, retries).
+func InstanceConfig(inst *models.Instance, sealer *models.Sealer) (jira.Config, error) {
+	secret := ""
+	if len(inst.SecretEnc) > 0 {
+		if sealer == nil {
+			return jira.Config{}, configError("instance %s: no secret key to open its credentials", inst.Name)
+		}
+		s, err := inst.Secret(sealer)
+		if err != nil {
+			return jira.Config{}, &ClassedError{Class: models.ClassConfig, Message: err.Error()}
+		}
+		secret = s
+	}
+	cfg := ConfigFor(inst.Name, inst.BaseURL, inst.AuthType, inst.Username, secret, inst.CABundle)
+	cfg.MaxConcurrent = inst.MaxConcurrent
+	return cfg, nil
+}
+
+// ConfigFor builds a client configuration from plain settings (the console's test of an unsaved
+// form uses it directly): basic auth, or a personal access token as Bearer, and a CA bundle.
+func ConfigFor(name, baseURL, authType, username, secret, caBundle string) jira.Config {
+	cfg := jira.Config{BaseURL: baseURL, Instance: name}
+	if authType == models.AuthPAT {
+		cfg.Auth = jira.TokenAuth{Token: secret}
+	} else {
+		cfg.Auth = jira.BasicAuth{User: username, Password: secret}
+	}
+	if caBundle != "" {
+		cfg.CABundle = []byte(caBundle)
+	}
+	return cfg
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/views"
@@ -33,16 +34,9 @@ type checkTarget struct {
 func checkJira(ctx context.Context, t checkTarget, hc *http.Client) views.InstanceTest {
 	ctx, cancel := context.WithTimeout(ctx, instanceTestTimeout)
 	defer cancel()
-	cfg := jira.Config{BaseURL: t.baseURL, Instance: t.name, MaxRetries: -1, MaxRetryWait: time.Second, UserAgent: "airlock",
-		AllowedHosts: t.allow}
-	if t.authType == models.AuthPAT {
-		cfg.Auth = jira.TokenAuth{Token: t.secret}
-	} else {
-		cfg.Auth = jira.BasicAuth{User: t.username, Password: t.secret}
-	}
-	if t.caBundle != "" {
-		cfg.CABundle = []byte(t.caBundle)
-	} else {
+	cfg := engine.ConfigFor(t.name, t.baseURL, t.authType, t.username, t.secret, t.caBundle)
+	cfg.MaxRetries, cfg.MaxRetryWait, cfg.UserAgent, cfg.AllowedHosts = -1, time.Second, "airlock", t.allow
+	if cfg.CABundle == nil {
 		cfg.HTTPClient = hc
 	}
 	c, err := jira.New(cfg)

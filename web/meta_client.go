@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
 )
@@ -39,27 +40,14 @@ func (s *Server) metaClient(ctx context.Context, inst *models.Instance) (metaJir
 			return m, nil
 		}
 	}
-	secret := ""
-	if len(inst.SecretEnc) > 0 {
-		if s.sealer == nil {
-			return nil, errors.New("this node has no secret key to open the stored credentials (set SECRET_KEY)")
-		}
-		sec, err := inst.Secret(s.sealer)
-		if err != nil {
-			return nil, fmt.Errorf("open the credentials of %s: %w", inst.Name, err)
-		}
-		secret = sec
+	if s.sealer == nil && len(inst.SecretEnc) > 0 {
+		return nil, errors.New("this node has no secret key to open the stored credentials (set AIRLOCK_SECRET_KEY)")
 	}
-	cfg := jira.Config{BaseURL: inst.BaseURL, Instance: inst.Name, MaxConcurrent: inst.MaxConcurrent, UserAgent: "airlock-console",
-		MaxRetries: 1, AllowedHosts: s.cfg.JiraAllowlist}
-	if inst.AuthType == models.AuthPAT {
-		cfg.Auth = jira.TokenAuth{Token: secret}
-	} else {
-		cfg.Auth = jira.BasicAuth{User: inst.Username, Password: secret}
+	cfg, err := engine.InstanceConfig(inst, s.sealer)
+	if err != nil {
+		return nil, fmt.Errorf("open the credentials of %s: %w", inst.Name, err)
 	}
-	if inst.CABundle != "" {
-		cfg.CABundle = []byte(inst.CABundle)
-	}
+	cfg.UserAgent, cfg.MaxRetries, cfg.AllowedHosts = "airlock-console", 1, s.cfg.JiraAllowlist
 	c, err := jira.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client for %s: %w", inst.Name, err)
