@@ -83,6 +83,15 @@ func requireNetns(t *testing.T) {
 			missing = append(missing, fmt.Sprintf("ip netns (%v: %s)", err, bytes.TrimSpace(out)))
 		}
 	}
+	if len(missing) == 0 {
+		// Root in an unprivileged container may not create namespaces: try once.
+		probe := fmt.Sprintf("alzprobe%d", os.Getpid())
+		if out, err := exec.Command("ip", "netns", "add", probe).CombinedOutput(); err != nil {
+			missing = append(missing, fmt.Sprintf("permission to create network namespaces (ip netns add: %v: %s)", err, bytes.TrimSpace(out)))
+		} else if out, err := exec.Command("ip", "netns", "del", probe).CombinedOutput(); err != nil {
+			t.Fatalf("remove probe namespace %s: %v %s", probe, err, out)
+		}
+	}
 	if len(missing) > 0 {
 		msg := "the network-namespace test needs " + strings.Join(missing, ", ") + " (Debian: iproute2, nftables)"
 		if ci {

@@ -24,11 +24,12 @@ import (
 // inside the zone, the way the zone's administrator would (login, Instances form with the sync
 // user's password, Settings → Import for the connection).
 
-// buildAirlock builds the airlock binary into dir once per test run.
+// buildAirlock builds the airlock binary into dir once per test run (from the build cache
+// this is the link step; a cold cache under a loaded CI can take minutes, hence the timeout).
 func buildAirlock(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "airlock")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/airlock-sync/airlock")
 	if out, err := cmd.CombinedOutput(); err != nil {

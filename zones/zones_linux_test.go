@@ -37,12 +37,13 @@ const (
 func TestSplitTopologyInNamespaces(t *testing.T) {
 	requireNetns(t)
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-
 	dir := t.TempDir()
 	bin := buildAirlock(t, dir)
 	t.Logf("built airlock in %s", time.Since(start).Round(time.Millisecond))
+	// From here on the run is bounded: the nodes stop by themselves after nodeLifetime too.
+	start = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
 	tp := newTopology(t)
 
 	// The emulated Jiras: in this process, but each on a listener inside its namespace, so
