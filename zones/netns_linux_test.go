@@ -73,7 +73,7 @@ func requireNetns(t *testing.T) {
 	}
 	ci := os.Getenv("CI") != ""
 	var missing []string
-	for _, tool := range []string{"ip", "nft", "ss"} {
+	for _, tool := range []string{"ip", "nft", "ss", "timeout"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool)
 		}
@@ -93,7 +93,7 @@ func requireNetns(t *testing.T) {
 		}
 	}
 	if len(missing) > 0 {
-		msg := "the network-namespace test needs " + strings.Join(missing, ", ") + " (Debian: iproute2, nftables)"
+		msg := "the network-namespace test needs " + strings.Join(missing, ", ") + " (Debian: iproute2, nftables, coreutils)"
 		if ci {
 			t.Fatal(msg + ": CI runs as root and must run this test")
 		}
@@ -159,7 +159,7 @@ func newTopology(t *testing.T) *topology {
 		inNS(t, z.ns, "", "ip", "link", "set", "lo", "up")
 	}
 	inNS(t, tp.public.ns, "", "ip", "addr", "add", tp.public.addr+"/32", "dev", "lo")
-	inNS(t, tp.public.ns, "", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	inNS(t, tp.public.ns, "", "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
 	for i, z := range []zone{tp.a, tp.b} {
 		// Interface names are at most 15 bytes: alz<6 hex><a|b><0|1>.
 		inside, outside := fmt.Sprintf("alz%s%c0", id, 'a'+i), fmt.Sprintf("alz%s%c1", id, 'a'+i)

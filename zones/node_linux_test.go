@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -166,17 +165,12 @@ func (n *node) login(t *testing.T) *console {
 // formToken GETs a page and returns the CSRF token of its form.
 func (c *console) formToken(t *testing.T, path string) string {
 	t.Helper()
-	resp, err := c.hc.Get(c.n.url + path)
-	if err != nil {
-		t.Fatalf("node %s: GET %s: %v", c.n.z.name, path, err)
+	body := c.get(t, path)
+	m := csrfInput.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("node %s: GET %s: no form token:\n%.2000s", c.n.z.name, path, body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfInput.FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("node %s: GET %s: status %d, no form token:\n%.2000s", c.n.z.name, path, resp.StatusCode, body)
-	}
-	return string(m[1])
+	return m[1]
 }
 
 // post submits a form and requires the console's redirect after success (303).
@@ -261,14 +255,4 @@ func (s *servers) close() {
 		cancel()
 	}
 	s.wg.Wait()
-}
-
-// hasAll reports whether s contains every one of subs.
-func hasAll(s string, subs ...string) bool {
-	for _, x := range subs {
-		if !strings.Contains(s, x) {
-			return false
-		}
-	}
-	return true
 }
