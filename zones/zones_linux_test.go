@@ -91,17 +91,11 @@ func TestSplitTopologyInNamespaces(t *testing.T) {
 
 	t.Run("zones refuse inbound connections", func(t *testing.T) {
 		nodeAAddr, nodeBAddr := net.JoinHostPort(tp.a.addr, portNode), net.JoinHostPort(tp.b.addr, portNode)
-		var refused []probeCase
-		for _, p := range []struct {
-			from     zone
-			to, what string
-		}{
-			{tp.public, jiraA, "Jira A"}, {tp.public, nodeAAddr, "node A"},
-			{tp.public, jiraB, "Jira B"}, {tp.public, nodeBAddr, "node B"},
-			{tp.a, jiraB, "Jira B"}, {tp.a, nodeBAddr, "node B"},
-			{tp.b, jiraA, "Jira A"}, {tp.b, nodeAAddr, "node A"},
-		} {
-			refused = append(refused, probeCase{from: p.from, to: p.to, what: p.what})
+		refused := []probeCase{
+			{from: tp.public, to: jiraA, what: "Jira A"}, {from: tp.public, to: nodeAAddr, what: "node A"},
+			{from: tp.public, to: jiraB, what: "Jira B"}, {from: tp.public, to: nodeBAddr, what: "node B"},
+			{from: tp.a, to: jiraB, what: "Jira B"}, {from: tp.a, to: nodeBAddr, what: "node B"},
+			{from: tp.b, to: jiraA, what: "Jira A"}, {from: tp.b, to: nodeAAddr, what: "node A"},
 		}
 		for _, r := range probeAll(refused) {
 			if r.err == nil {
