@@ -27,7 +27,7 @@ type conflictsWorld struct {
 
 func newConflictsWorld(t *testing.T, policy string) *conflictsWorld {
 	t.Helper()
-	sim, err := jirasim.New(jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}
