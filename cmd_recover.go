@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/airlock-sync/airlock/config"
+	"github.com/airlock-sync/airlock/engine"
 )
 
 // runRecover rebuilds a connection's twin ledger from the airlock.twin properties in Jira.
@@ -14,8 +16,9 @@ func runRecover(ctx context.Context, env func(string) string, args []string, std
 	fs := flag.NewFlagSet("airlock recover", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	conn := fs.Uint("connection", 0, "the connection whose ledger to rebuild")
+	dry := fs.Bool("dry-run", false, "read Jira and list what recover would carry and what would become a conflict; write nothing")
 	if err := fs.Parse(args); err != nil {
-		return &config.Error{Var: "--connection", Expect: "airlock recover --connection ID"}
+		return &config.Error{Var: "--connection", Expect: "airlock recover --connection ID [--dry-run]"}
 	}
 	if *conn == 0 {
 		return &config.Error{Var: "--connection", Expect: "a connection id: airlock recover --connection ID"}
@@ -28,11 +31,34 @@ func runRecover(ctx context.Context, env func(string) string, args []string, std
 	if n.sealer == nil {
 		return &config.Error{Var: "AIRLOCK_SECRET_KEY", Expect: "the key the Jira credentials were stored with"}
 	}
-	res, err := n.engine().Recover(ctx, uint(*conn))
+	res, err := n.engine().RecoverWith(ctx, uint(*conn), engine.RecoverOptions{DryRun: *dry})
 	if err != nil {
 		return fmt.Errorf("recover connection %d: %w", *conn, err)
 	}
-	fmt.Fprintf(stdout, "scanned %d issues, %d carry this connection's link: %d twins restored, %d skipped (already known or incomplete)\n",
-		res.Scanned, res.Linked, res.Restored, res.Skipped)
+	verb := "restored"
+	if *dry {
+		verb = "would be restored (dry run: nothing written)"
+	}
+	fmt.Fprintf(stdout, "scanned %d issues, %d carry this connection's link: %d twins %s, %d skipped (already known or incomplete)\n",
+		res.Scanned, res.Linked, res.Restored, verb, res.Skipped)
+	for _, tw := range res.Twins {
+		if len(tw.ToLocal)+len(tw.ToRemote)+len(tw.Conflicts) == 0 {
+			continue
+		}
+		fmt.Fprintf(stdout, "%s <-> %s:", tw.LocalKey, tw.RemoteKey)
+		if len(tw.ToRemote) > 0 {
+			fmt.Fprintf(stdout, " carry to remote: %s;", strings.Join(tw.ToRemote, ", "))
+		}
+		if len(tw.ToLocal) > 0 {
+			fmt.Fprintf(stdout, " carry to local: %s;", strings.Join(tw.ToLocal, ", "))
+		}
+		if len(tw.Conflicts) > 0 {
+			fmt.Fprintf(stdout, " conflicts for the admin: %s;", strings.Join(tw.Conflicts, ", "))
+		}
+		if tw.NoDigests {
+			fmt.Fprint(stdout, " (no digests in the link: written by an older version or under another AIRLOCK_SECRET_KEY)")
+		}
+		fmt.Fprintln(stdout)
+	}
 	return nil
 }

@@ -115,7 +115,8 @@ func TestDevServesLoginAndReady(t *testing.T) {
 // directory prepared like a dev node's: recover rebuilds the twin ledger after it was wiped,
 // retry clears a quarantine.
 func TestRecoverAndRetryCommands(t *testing.T) {
-	sim, err := jirasim.New()
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()},
+		jirasim.Options{Name: "B", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

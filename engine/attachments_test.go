@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -378,4 +379,35 @@ func TestSyncAttachmentsThroughRelay(t *testing.T) {
 		}
 	}
 	f.assertQuiet((*commentHop).syncAttachments)
+}
+
+// storedShort stands for a target Jira that answers an upload with another size than was sent
+// (a proxy that truncated the file): the upload still goes to the emulator over HTTP.
+type storedShort struct{ Jira }
+
+func (s storedShort) UploadAttachment(ctx context.Context, issueID, filename string, r io.Reader) ([]jira.Attachment, error) {
+	made, err := s.Jira.UploadAttachment(ctx, issueID, filename, r)
+	for i := range made {
+		made[i].Size--
+	}
+	return made, err
+}
+
+func TestSyncAttachmentsTargetStoredOtherSizeIsADataError(t *testing.T) {
+	f := newCommentFixture(t, "A", "AB")
+	h := f.hops[0]
+	h.upload("A", "alice", "short.bin", payload(50_000, 3))
+	p := h.pair()
+	p.Remote.Jira = storedShort{p.Remote.Jira}
+	_, err := f.eng.syncAttachments(f.ctx, p)
+	var classed interface{ ErrorClass() string }
+	if err == nil || !errors.As(err, &classed) || classed.ErrorClass() != models.ClassData || !strings.Contains(err.Error(), "expected 50000") {
+		t.Fatalf("err = %v, want a data error naming the expected size", err)
+	}
+	if n := len(h.attachments("AB")); n != 0 {
+		t.Errorf("AB kept %d attachments of a copy stored with the wrong size", n)
+	}
+	if n := len(h.attachmentRows()); n != 0 {
+		t.Errorf("%d rows recorded for a bad copy", n)
+	}
 }

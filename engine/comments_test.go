@@ -42,7 +42,7 @@ func newCommentFixture(t *testing.T, names ...string) *commentFixture {
 	t.Helper()
 	var opts []jirasim.Options
 	for _, n := range names {
-		opts = append(opts, jirasim.Options{Name: n})
+		opts = append(opts, jirasim.Options{Name: n, Knobs: jirasim.NoIndexLag()})
 	}
 	sim, err := jirasim.New(opts...)
 	if err != nil {

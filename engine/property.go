@@ -22,6 +22,15 @@ type TwinLink struct {
 	PeerBaseURL string `json:"peer_base_url"`
 	PeerID      string `json:"peer_id"`
 	PeerKey     string `json:"peer_key"`
+	// Digests are keyed digests of the shared values last agreed (engine/digests.go), from which
+	// recover rebuilds the baseline; written on the connection's local issue.
+	Digests *FieldDigests `json:"d,omitempty"`
+}
+
+// same tells whether two links say the same.
+func (l TwinLink) same(o TwinLink) bool {
+	return l.SyncID == o.SyncID && l.PeerBaseURL == o.PeerBaseURL && l.PeerID == o.PeerID && l.PeerKey == o.PeerKey &&
+		l.Digests.equal(o.Digests)
 }
 
 // TwinValue is the airlock.twin property value: links per connection key. An AB issue carries
@@ -97,10 +106,15 @@ func writeLink(ctx context.Context, j Jira, issueID, connKey string, link *TwinL
 		}
 		delete(v.Links, connKey)
 	} else {
-		if cur, ok := v.Links[connKey]; ok && cur == *link {
+		next := *link
+		cur, ok := v.Links[connKey]
+		if ok && next.Digests == nil && cur.SyncID == next.SyncID && cur.PeerID == next.PeerID {
+			next.Digests = cur.Digests // the same link rewritten without digests keeps the ones it had
+		}
+		if ok && cur.same(next) {
 			return nil
 		}
-		v.Links[connKey] = *link
+		v.Links[connKey] = next
 	}
 	if err := j.SetProperty(ctx, issueID, TwinProperty, v); err != nil {
 		return fmt.Errorf("write %s: %w", TwinProperty, err)

@@ -148,7 +148,8 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	var first [2]*jira.Issue
 	var gone []string
 	for i, s := range []*Side{p.Local, p.Remote} {
-		is, err := e.getIssue(ctx, s, *twinIssueID(tw, s.Name), &l.Rules, false)
+		// The local issue is read with its airlock.twin property: recordDigests compares with it.
+		is, err := e.getIssue(ctx, s, *twinIssueID(tw, s.Name), &l.Rules, s.Name == models.SideLocal)
 		if jira.IsNotFound(err) {
 			gone = append(gone, s.Name)
 			continue
@@ -246,6 +247,9 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	}
 	confirm := [2]bool{len(written[0]) > 0 || extra[0], len(written[1]) > 0 || extra[1]}
 	if err := e.finish(ctx, l, tw, dirtySince, base, plan.Held, expect, after, confirm, applied); err != nil {
+		return err
+	}
+	if err := e.recordDigests(ctx, l, p, first[0]); err != nil {
 		return err
 	}
 	for i, s := range []*Side{p.Local, p.Remote} {

@@ -10,27 +10,56 @@ import (
 	"github.com/airlock-sync/airlock/models"
 )
 
-// RecoverResult counts what Recover did.
+// RecoverResult counts what Recover did (or, dry, would do).
 type RecoverResult struct {
 	Scanned  int // issues read in both projects
 	Linked   int // issues carrying this connection's link
 	Restored int // twins rebuilt
 	Skipped  int // links whose twin already exists (or whose peer is gone)
+	// Twins says, per restored twin, what the first reconcile will carry and what the admin must
+	// decide.
+	Twins []RecoveredTwin
 }
+
+// RecoveredTwin is one twin rebuilt by Recover.
+type RecoveredTwin struct {
+	LocalKey, RemoteKey string
+	// ToLocal and ToRemote name the fields changed on one side during the outage, to be carried.
+	ToLocal, ToRemote []string
+	// Conflicts name the fields that become Conflicts: changed on both sides under the manual
+	// policy, or different on the two sides with no digest to tell which one changed.
+	Conflicts []string
+	// NoDigests is true when the link carried no usable digests (written before digests existed,
+	// or under another AIRLOCK_SECRET_KEY).
+	NoDigests bool
+}
+
+// RecoverOptions adjust Recover; DryRun reads Jira and reports without writing anything.
+type RecoverOptions struct{ DryRun bool }
 
 // Recover rebuilds a connection's twin ledger from the airlock.twin properties in Jira, after the
 // database was lost: every issue of both projects carrying this connection's link becomes a twin
-// again, with the current projections as its baseline (so nothing is rewritten) and each side's
-// current `updated` (so polls skip them). Existing twins are left alone.
+// again. Its baseline comes from the digests of the agreed values in the local issue's link
+// (engine/digests.go): a field changed on one side while the ledger was lost is carried to the
+// other, a field changed on both follows the conflict policy, and where no digest can tell,
+// differing fields become Conflicts. Every restored twin is left dirty, so its first reconcile
+// also carries the comments and attachments added meanwhile (their copies are adopted by their
+// origin markers, not made twice). Existing twins are left alone.
 func (e *Engine) Recover(ctx context.Context, connID uint) (*RecoverResult, error) {
+	return e.RecoverWith(ctx, connID, RecoverOptions{})
+}
+
+// RecoverWith is Recover with options.
+func (e *Engine) RecoverWith(ctx context.Context, connID uint, opt RecoverOptions) (*RecoverResult, error) {
 	l, err := e.loadLink(ctx, connID)
 	if err != nil {
 		return nil, err
 	}
 	res := &RecoverResult{}
 	type found struct {
-		ids  [2]string
-		keys [2]string
+		ids     [2]string
+		keys    [2]string
+		digests *FieldDigests
 	}
 	bySync := map[string]*found{}
 	var order []string
@@ -65,8 +94,12 @@ func (e *Engine) Recover(ctx context.Context, connID uint) (*RecoverResult, erro
 			if f.ids[o] == "" {
 				f.ids[o], f.keys[o] = lk.PeerID, lk.PeerKey
 			}
+			if side == models.SideLocal {
+				f.digests = lk.Digests
+			}
 		}
 	}
+	g := e.digester()
 	for _, sid := range order {
 		f := bySync[sid]
 		if f.ids[0] == "" || f.ids[1] == "" {
@@ -104,12 +137,39 @@ func (e *Engine) Recover(ctx context.Context, connID uint) (*RecoverResult, erro
 			res.Skipped++
 			continue
 		}
-		lid, rid := issues[0].ID, issues[1].ID
+		cur := [2]Shared{Project(issues[0], &l.Rules, models.SideLocal), Project(issues[1], &l.Rules, models.SideRemote)}
+		base, unknown := g.rebuiltBaseline(l.Key, l.Rules.Fields, cur, f.digests)
+		mopt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}}
+		mopt.UpdatedLocal, _ = issues[0].Updated()
+		mopt.UpdatedRemote, _ = issues[1].Updated()
+		for _, name := range unknown {
+			mopt.Held[name] = true
+		}
+		plan := Merge(l.Rules.Fields, base, cur[0], cur[1], mopt)
+		rt := RecoveredTwin{LocalKey: issues[0].Key, RemoteKey: issues[1].Key, ToLocal: sortedKeys(plan.ToLocal),
+			ToRemote: sortedKeys(plan.ToRemote), Conflicts: unknown, NoDigests: g == nil || f.digests == nil || f.digests.K != g.keyID()}
+		var conflicts []models.Conflict
 		now := e.now()
-		base := Baseline{Local: Project(issues[0], &l.Rules, models.SideLocal), Remote: Project(issues[1], &l.Rules, models.SideRemote)}
+		for _, name := range unknown {
+			conflicts = append(conflicts, models.Conflict{Field: name, LocalValue: cur[0][name], RemoteValue: cur[1][name], CreatedAt: now})
+		}
+		for _, c := range plan.Conflicts {
+			// Changed on both sides under the manual policy: the admin decides, as after a sync.
+			rt.Conflicts = append(rt.Conflicts, c.Field)
+			conflicts = append(conflicts, models.Conflict{Field: c.Field, LocalValue: c.Local, RemoteValue: c.Remote, CreatedAt: now})
+			base.Local[c.Field], base.Remote[c.Field] = cur[0][c.Field], cur[1][c.Field]
+		}
+		res.Twins = append(res.Twins, rt)
+		res.Restored++
+		if opt.DryRun {
+			continue
+		}
+		lid, rid := issues[0].ID, issues[1].ID
 		tw.LocalIssueID, tw.LocalKey, tw.RemoteIssueID, tw.RemoteKey = &lid, issues[0].Key, &rid, issues[1].Key
 		tw.Baseline = base.String()
 		tw.LastSyncedAt = &now
+		// Dirty: the first reconcile carries what changed meanwhile (fields, comments, attachments).
+		tw.Dirty, tw.DirtySince = true, &now
 		if t, ok := issueUpdated(issues[0]); ok {
 			tw.LocalUpdated = &t
 		}
@@ -120,13 +180,18 @@ func (e *Engine) Recover(ctx context.Context, connID uint) (*RecoverResult, erro
 			if err := tx.Create(&tw).Error; err != nil {
 				return err
 			}
+			for i := range conflicts {
+				conflicts[i].TwinID = tw.ID
+				if err := tx.Create(&conflicts[i]).Error; err != nil {
+					return err
+				}
+			}
 			return tx.Create(&models.Event{TwinID: tw.ID, ConnectionID: l.Conn.ID, At: now, Direction: models.DirLocalToRemote,
 				Kind: "link", NewValue: "recovered from " + TwinProperty + ": " + tw.LocalKey + " <-> " + tw.RemoteKey}).Error
 		})
 		if err != nil {
 			return nil, fmt.Errorf("restore twin %s <-> %s: %w", tw.LocalKey, tw.RemoteKey, err)
 		}
-		res.Restored++
 	}
 	return res, nil
 }

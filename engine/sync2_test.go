@@ -21,6 +21,7 @@ func TestSyncAuthFailureBlocksInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.db.Model(ab).Updates(map[string]any{"secret_enc": ab.SecretEnc})
+	n.expect = func(err error) bool { return ClassOf(err) == models.ClassAuth }
 	w.edit("A", a.Key, map[string]any{"summary": "y"})
 	n.pollAll()
 	n.reconcileDirty()

@@ -235,7 +235,9 @@ func TestSyncBadTwinQuarantinedOthersSync(t *testing.T) {
 	good := w.createIssue("A", map[string]any{"summary": "good"})
 	settle(t, n)
 	bad := w.createIssue("A", map[string]any{"summary": "bad", "customfield_10102": map[string]string{"value": "S1 - Critical"}})
+	n.expect = func(err error) bool { return ClassOf(err) == models.ClassData }
 	settle(t, n)
+	n.expect = nil
 	tw := n.twinOf(bad.Key)
 	if tw.State != models.TwinQuarantined || tw.LastError == "" {
 		t.Fatalf("bad twin state %s error %q", tw.State, tw.LastError)
@@ -270,7 +272,9 @@ func TestSyncCreateCrashIsIdempotent(t *testing.T) {
 	}}
 	a := w.createIssue("A", map[string]any{"summary": "once"})
 	n.pollAll()
+	n.expect = func(err error) bool { return strings.Contains(err.Error(), "crash between") }
 	n.reconcileDirty()
+	n.expect = nil
 	if crashes != 1 || len(w.issues("AB")) != 1 {
 		t.Fatalf("crashes %d, AB issues %d", crashes, len(w.issues("AB")))
 	}

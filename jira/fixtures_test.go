@@ -199,7 +199,7 @@ func TestFixtureMattermostWebhookBeans(t *testing.T) {
 	dir := filepath.Join(fixturesDir(t), "mattermost")
 	files, err := filepath.Glob(filepath.Join(dir, "webhook-server-*.json"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("no webhook fixtures: %v", err)
+		t.Fatalf("no webhook fixtures in %s: %v", dir, err)
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {

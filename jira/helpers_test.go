@@ -159,8 +159,9 @@ func jsonEqual(t *testing.T, got []byte, want string) {
 	}
 }
 
-// fixturesDir finds /work/shared/jira-fixtures: AIRLOCK_FIXTURES, else
-// ../shared/jira-fixtures from the module root. Tests skip when it is absent.
+// fixturesDir finds the captured Jira responses: AIRLOCK_FIXTURES, else ../shared/jira-fixtures
+// beside the module root. Tests skip when it is absent, except under CI=true, where the folder
+// is always laid beside the checkout and a missing one is a failure.
 func fixturesDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("AIRLOCK_FIXTURES")
@@ -168,6 +169,9 @@ func fixturesDir(t testing.TB) string {
 		dir = filepath.Join("..", "..", "shared", "jira-fixtures")
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("jira fixtures not found at %s under CI=true (set AIRLOCK_FIXTURES)", dir)
+		}
 		t.Skipf("jira fixtures not found at %s (set AIRLOCK_FIXTURES)", dir)
 	}
 	return dir

@@ -76,7 +76,8 @@
 //
 // # Test knobs
 //
-// Instance.Knobs() in Go, or JSON at {base}/__sim/ without Jira auth (see
+// An instance starts on Realistic() (unstable paging, normalisation and a 1 s index lag, as
+// production Jira), or on Options.Knobs (NoIndexLag, StillWorld). Instance.Knobs() in Go, or JSON at {base}/__sim/ without Jira auth (see
 // serveAdmin for the list): latency, 5xx rate or next-N failures (503/500),
 // hangs until the client gives up (bounded, then 504), a FaultEndpoint filter,
 // index lag (search sees the state of N seconds ago, by the emulator clock),

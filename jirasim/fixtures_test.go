@@ -65,13 +65,10 @@ func TestGoldenKeys(t *testing.T) {
 	}
 }
 
-// TestFixtureKeys compares our output with the captured Jira responses in
-// /work/shared/jira-fixtures (skipped when the folder is absent).
+// TestFixtureKeys compares our output with the captured Jira responses in the shared fixture
+// folder (see fixturesDir).
 func TestFixtureKeys(t *testing.T) {
-	dir := "/work/shared/jira-fixtures"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("fixtures folder absent")
-	}
+	dir := fixturesDir(t)
 	load := func(rel string) any {
 		raw, err := os.ReadFile(filepath.Join(dir, rel))
 		if err != nil {
@@ -134,4 +131,22 @@ func TestFixtureKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fixturesDir finds the captured Jira responses: AIRLOCK_FIXTURES, else ../shared/jira-fixtures
+// beside the module root. Tests skip when it is absent, except under CI=true, where the folder
+// is always laid beside the checkout and a missing one is a failure.
+func fixturesDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("AIRLOCK_FIXTURES")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "jira-fixtures")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("jira fixtures not found at %s under CI=true (set AIRLOCK_FIXTURES)", dir)
+		}
+		t.Skipf("jira fixtures not found at %s (set AIRLOCK_FIXTURES)", dir)
+	}
+	return dir
 }

@@ -20,7 +20,7 @@ import (
 func TestGoJira(t *testing.T) {
 	for _, cp := range []string{"/jira", ""} {
 		t.Run("contextpath="+cp, func(t *testing.T) {
-			sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: cp})
+			sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: cp, Knobs: jirasim.StillWorld()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 // tsim starts instance A with context path /jira and instance B without one.
 func tsim(t testing.TB) (*Sim, *Instance) {
 	t.Helper()
-	s, err := New(Options{Name: "A", ContextPath: "/jira"}, Options{Name: "B"})
+	s, err := New(Options{Name: "A", ContextPath: "/jira", Knobs: StillWorld()}, Options{Name: "B", Knobs: StillWorld()})
 	if err != nil {
 		t.Fatal(err)
 	}

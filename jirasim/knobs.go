@@ -44,7 +44,9 @@ type RateLimit struct {
 	IntervalSeconds int  `json:"intervalSeconds"` // interval length
 }
 
-// KnobSettings is the whole knob state; the zero value is "everything off".
+// KnobSettings is the whole knob state; the zero value is "everything off" (a still world, for
+// the unit tests that need one). An instance starts on Realistic unless Options.Knobs says
+// otherwise.
 type KnobSettings struct {
 	Latency Duration `json:"latency"` // added to every REST call
 	// ErrorRate is the probability (0..1) that a REST call answers ErrorStatus.
@@ -78,6 +80,29 @@ type KnobSettings struct {
 	MaxConcurrent int `json:"maxConcurrent"`
 }
 
+// DefaultIndexLag is how far search trails GET on a new instance: Jira DC nodes poll the index
+// replication queue about every second (JIRA-API.md, "Index lag").
+const DefaultIndexLag = time.Second
+
+// Realistic is what a new instance does, as production Jira does: every search page is evaluated
+// against the current state, text is trimmed and labels sorted on write, and search trails GET
+// by DefaultIndexLag.
+func Realistic() KnobSettings {
+	return KnobSettings{UnstablePaging: true, Normalize: true, IndexLag: Duration(DefaultIndexLag)}
+}
+
+// StillWorld is the knob state of the few unit tests that need search to see every write at
+// once, in a stable order, with values stored as sent.
+func StillWorld() *KnobSettings { return &KnobSettings{} }
+
+// NoIndexLag is Realistic but with search as current as GET: for harnesses that poll right
+// after a write without letting time pass (paging and normalisation stay as Jira does them).
+func NoIndexLag() *KnobSettings {
+	s := Realistic()
+	s.IndexLag = 0
+	return &s
+}
+
 // Knobs are the test controls of one instance, also reachable at {base}/__sim/.
 type Knobs struct {
 	i      *Instance
@@ -99,7 +124,10 @@ func newKnobs(i *Instance) *Knobs {
 func (k *Knobs) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.s = KnobSettings{}
+	k.s = Realistic()
+	if k.i.opts.Knobs != nil {
+		k.s = *k.i.opts.Knobs
+	}
 	k.frozen, k.at, k.offset = false, time.Time{}, 0
 	seed := k.i.opts.RandSeed
 	if seed == 0 {

@@ -33,6 +33,8 @@ type Options struct {
 	MaxLogEntries int
 	// Logger receives one line per request at debug level; nil = discard.
 	Logger *slog.Logger
+	// Knobs is the knob state the instance starts with (and Reset returns to); nil = Realistic().
+	Knobs *KnobSettings
 }
 
 // Sim runs several instances in one process, each on its own 127.0.0.1 listener (like httptest).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -18,17 +19,23 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			gt := goroutineT{t}
 			for n := range 10 {
+				var r resp
+				want := 200
 				switch g % 4 {
 				case 0:
-					call(t, a, "PUT", "/rest/api/2/issue/"+key, "airlock", map[string]any{"fields": map[string]any{"summary": fmt.Sprint(g, n)}})
+					r, want = call(gt, a, "PUT", "/rest/api/2/issue/"+key, "airlock", map[string]any{"fields": map[string]any{"summary": fmt.Sprint(g, n)}}), 204
 				case 1:
-					call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("project = ALPHA"), "airlock", nil)
+					r = call(gt, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("project = ALPHA"), "airlock", nil)
 				case 2:
-					call(t, a, "POST", "/rest/api/2/issue/"+key+"/comment", "alice", map[string]any{"body": "c"})
+					r, want = call(gt, a, "POST", "/rest/api/2/issue/"+key+"/comment", "alice", map[string]any{"body": "c"}), 201
 				default:
 					a.Knobs().SetIndexLag(time.Duration(n) * time.Millisecond)
-					call(t, a, "GET", "/rest/api/2/issue/"+key+"?expand=changelog", "bob", nil)
+					r = call(gt, a, "GET", "/rest/api/2/issue/"+key+"?expand=changelog", "bob", nil)
+				}
+				if r.status != want {
+					t.Errorf("goroutine %d call %d: status %d, want %d: %s", g, n, r.status, want, r.raw)
 				}
 			}
 		}()
@@ -79,4 +86,14 @@ func TestHandlerMountedAndServe(t *testing.T) {
 	if err := Serve(context.Background(), map[string]string{}, Options{Name: "A"}); err == nil {
 		t.Error("Serve without an address should fail")
 	}
+}
+
+// goroutineT lets helpers that call Fatal run outside the test's goroutine: Fatal records the
+// failure with Error (safe from any goroutine) and ends only that goroutine.
+type goroutineT struct{ testing.TB }
+
+func (g goroutineT) Fatal(args ...any) { g.Error(args...); runtime.Goexit() }
+func (g goroutineT) Fatalf(format string, args ...any) {
+	g.Errorf(format, args...)
+	runtime.Goexit()
 }

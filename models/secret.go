@@ -3,7 +3,9 @@ package models
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 )
@@ -14,6 +16,7 @@ const sealVersion byte = 1
 // Sealer encrypts credentials at rest with AES-256-GCM under AIRLOCK_SECRET_KEY.
 type Sealer struct {
 	aead cipher.AEAD
+	prk  []byte // HKDF pseudo-random key of AIRLOCK_SECRET_KEY, for DeriveKey
 }
 
 // NewSealer builds a Sealer from a 32-byte key.
@@ -29,7 +32,21 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead}, nil
+	prk, err := hkdf.Extract(sha256.New, key, []byte("airlock derived keys"))
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead: aead, prk: prk}, nil
+}
+
+// DeriveKey returns a 32-byte key for one purpose (label), derived from AIRLOCK_SECRET_KEY with
+// HKDF-SHA256: other uses of the secret (the field digests in Jira, for instance) never see it.
+func (s *Sealer) DeriveKey(label string) []byte {
+	k, err := hkdf.Expand(sha256.New, s.prk, label, 32)
+	if err != nil {
+		panic(err) // only for lengths HKDF cannot produce; 32 always fits
+	}
+	return k
 }
 
 // Seal encrypts plaintext; aad binds the ciphertext to its owner (for example "instance:3"), so a

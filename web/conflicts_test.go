@@ -27,7 +27,7 @@ type conflictsWorld struct {
 
 func newConflictsWorld(t *testing.T, policy string) *conflictsWorld {
 	t.Helper()
-	sim, err := jirasim.New(jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,11 +94,12 @@ func (w *conflictsWorld) summary(t *testing.T, inst, key string) string {
 	return s
 }
 
-// settle polls both sides and reconciles dirty twins until a round finds nothing.
+// settle polls both sides and reconciles dirty twins until a round finds nothing; any poll or
+// reconcile error, or no quiet round within the bound, fails the test.
 func (w *conflictsWorld) settle(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	for range 10 {
+	for range 20 {
 		work := 0
 		for _, side := range []string{models.SideLocal, models.SideRemote} {
 			res, err := w.eng.Poll(ctx, w.conn.ID, side)
@@ -111,13 +112,14 @@ func (w *conflictsWorld) settle(t *testing.T) {
 		w.e.db.Model(&models.Twin{}).Where("dirty = ? AND state IN ?", true, []string{models.TwinActive, models.TwinPendingCreate}).Pluck("id", &ids)
 		for _, id := range ids {
 			if err := w.eng.Reconcile(ctx, id); err != nil {
-				t.Logf("reconcile %d: %v", id, err)
+				t.Fatalf("reconcile %d: %v", id, err)
 			}
 		}
 		if work+len(ids) == 0 {
 			return
 		}
 	}
+	t.Fatal("no quiet round after 20 rounds of poll and reconcile")
 }
 
 func TestConflictDecisionReachesBothJiras(t *testing.T) {

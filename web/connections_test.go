@@ -36,7 +36,7 @@ type connEnv struct {
 
 func newConnEnv(t *testing.T) *connEnv {
 	t.Helper()
-	sim, err := jirasim.New(jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,8 +175,20 @@ func FuzzPlanImport(f *testing.F) {
 	}
 	e := fuzzEnv(f)
 	f.Fuzz(func(t *testing.T, doc string) {
-		if _, err := planImport(context.Background(), e.db.DB, []byte(doc), nil); err != nil {
+		ctx := context.Background()
+		p, err := planImport(ctx, e.db.DB, []byte(doc), nil)
+		if err != nil {
 			t.Fatalf("planImport returned an error instead of problems: %v", err)
+		}
+		if !p.preview.Valid() {
+			return
+		}
+		// A clean plan applies; the transaction is rolled back so every input meets the same
+		// empty configuration.
+		tx := e.db.DB.Begin()
+		defer tx.Rollback()
+		if _, _, err := applyImport(ctx, tx, p); err != nil {
+			t.Fatalf("a plan without problems failed to apply: %v\n%s", err, doc)
 		}
 	})
 }

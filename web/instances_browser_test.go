@@ -15,7 +15,7 @@ import (
 // list, and see the green badge with the sync user's zone; no CSP violation on the way.
 func TestBrowserInstances(t *testing.T) {
 	needBrowser(t)
-	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira"}, jirasim.Options{Name: "AB"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -263,14 +263,14 @@ func serverCertPEM(srv *httptest.Server) string {
 }
 
 func TestInstanceTestConnectionWords(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sim.Close()
 	base := sim.Instance("A").URL()
 
-	tlsSim, err := jirasim.NewInstance(jirasim.Options{Name: "T"})
+	tlsSim, err := jirasim.NewInstance(jirasim.Options{Name: "T", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +379,7 @@ func TestInstanceTestConnectionWords(t *testing.T) {
 }
 
 func TestInstanceTestSavedStoresZoneAndResumes(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Options{Name: "A"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,7 +208,7 @@ func (f *fakeEnqueuer) EnqueuePoll(context.Context, uint, string) error { return
 func newTwinWorld(t *testing.T) *twinWorld {
 	t.Helper()
 	e := newEnv(t)
-	sim, err := jirasim.New(jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func TestBrowserHostileDataRendersEscaped(t *testing.T) {
 	seedA.Users = append(seedA.Users, jirasim.SeedUser{Name: "mallory", Key: "JIRAUSER10199", Password: "mallory",
 		DisplayName: xssUser, Email: "mallory@example.com"})
 	seedA.Projects[0].Components = append(seedA.Projects[0].Components, xssComponent)
-	sim, err := jirasim.New(jirasim.Options{Name: "A", Seed: seedA}, jirasim.Options{Name: "AB"})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Seed: seedA, Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,8 @@ func (w *cvWorld) wrap(h http.Handler) http.Handler {
 	})
 }
 
-// faults turns the fault injection on (5% 5xx, 2% 429, 500 ms index lag) or off.
+// faults turns the fault injection on (5% 5xx, 2% 429, 500 ms index lag) or off (back to the
+// emulator's realistic defaults, index lag included).
 func (w *cvWorld) faults(on bool) {
 	for _, i := range w.insts {
 		if on {
@@ -120,7 +121,7 @@ func (w *cvWorld) faults(on bool) {
 			i.Knobs().SetIndexLag(500 * time.Millisecond)
 		} else {
 			i.Knobs().SetErrorRate(0, 503)
-			i.Knobs().SetIndexLag(0)
+			i.Knobs().SetIndexLag(jirasim.DefaultIndexLag)
 		}
 	}
 	w.throttle.Store(on)

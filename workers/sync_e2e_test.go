@@ -109,6 +109,37 @@ func findBySummary(t *testing.T, c *jira.Client, project, summary string) []jira
 	return out
 }
 
+// waitQuiet waits until no node has a twin that is dirty or still to be created, without a break
+// for hold (longer than the poll periods), so a late duplicate would have had its chance to
+// appear before the test counts copies.
+func waitQuiet(t *testing.T, hold time.Duration, nodes ...*e2eNode) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var since time.Time
+	for {
+		busy := int64(0)
+		for _, n := range nodes {
+			var c int64
+			if err := n.db.Model(&models.Twin{}).Where("dirty = ? OR state = ?", true, models.TwinPendingCreate).Count(&c).Error; err != nil {
+				t.Fatal(err)
+			}
+			busy += c
+		}
+		switch {
+		case busy > 0:
+			since = time.Time{}
+		case since.IsZero():
+			since = time.Now()
+		case time.Since(since) >= hold:
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no quiet period of %s within 30 s (%d twins busy)", hold, busy)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func createOn(t *testing.T, c *jira.Client, project, summary string) *jira.CreatedIssue {
 	t.Helper()
 	ci, err := c.CreateIssue(context.Background(), jira.IssueInput{Fields: map[string]any{"project": map[string]string{"key": project},
@@ -169,7 +200,7 @@ func TestE2ESplitTopology(t *testing.T) {
 		cs, err := a.Comments(context.Background(), is[0].Key, jira.CommentOptions{})
 		return err == nil && len(cs) == 1
 	})
-	time.Sleep(time.Second)
+	waitQuiet(t, time.Second, na, nb)
 	for inst, c := range map[string]*jira.Client{"A": a, "AB": simClient(t, sim, "AB"), "B": b} {
 		if got := len(findBySummary(t, c, jirasim.DefaultProjectKey(inst), "split edited on B")); got != 1 {
 			t.Errorf("%s has %d copies", inst, got)
@@ -214,7 +245,7 @@ func TestE2ESingleTopologyWithKickAndRedisFlush(t *testing.T) {
 		return events
 	}
 	waitFor(t, "8 create events", 30*time.Second, func() bool { return createEvents() >= 8 })
-	time.Sleep(500 * time.Millisecond)
+	waitQuiet(t, 3*time.Second, n) // two of the 1.5 s poll periods
 	if events := createEvents(); events != 8 {
 		t.Errorf("create events = %d, want 8", events)
 	}

@@ -80,11 +80,26 @@ func TestRetryPolicy(t *testing.T) {
 	if !workers.IsFailure(errors.New("x")) {
 		t.Error("plain error is not a failure")
 	}
+	// Exponential backoff with jitter: attempt n waits between half and all of 2 s << n (capped at
+	// 10 min), so the shortest wait of attempt n+1 is never below the longest of attempt n.
+	prevMax := time.Duration(0)
 	for n := range 12 {
-		d := workers.RetryDelay(n, errors.New("x"), nil)
-		if d <= 0 || d > 10*time.Minute {
-			t.Errorf("delay %d = %v", n, d)
+		lo, hi := time.Duration(1<<62), time.Duration(0)
+		for range 200 {
+			d := workers.RetryDelay(n, errors.New("x"), nil)
+			lo, hi = min(lo, d), max(hi, d)
 		}
+		ceil := min(2*time.Second<<n, 10*time.Minute)
+		if lo < ceil/2 || hi > ceil {
+			t.Errorf("attempt %d waits %v..%v, want within %v..%v", n, lo, hi, ceil/2, ceil)
+		}
+		if ceil < 10*time.Minute && lo < prevMax {
+			t.Errorf("attempt %d may wait %v, less than attempt %d's %v: delays do not grow", n, lo, n-1, prevMax)
+		}
+		prevMax = hi
+	}
+	if lo, hi := workers.RetryDelay(0, errors.New("x"), nil), workers.RetryDelay(8, errors.New("x"), nil); hi <= lo {
+		t.Errorf("attempt 8 waits %v, attempt 0 %v", hi, lo)
 	}
 	if workers.Retryable(models.ClassConfig) || !workers.Retryable(models.ClassTransient) {
 		t.Error("retryable classes wrong")

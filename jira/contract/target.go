@@ -95,7 +95,7 @@ func FromEnv(getenv func(string) string) (t *Target, ok bool, err error) {
 // sync user is airlock/airlock, whose profile zone is Europe/Berlin.
 func Emulated(tb testing.TB, name, contextPath string) *Target {
 	tb.Helper()
-	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: contextPath})
+	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: contextPath, Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		tb.Fatalf("start emulator: %v", err)
 	}
