@@ -144,23 +144,9 @@ func (e *Engine) syncComments(ctx context.Context, p *Pair) (wrote [2]bool, err 
 			return r.wrote, err
 		}
 	}
-	// Origins a twinned copy already carries, per side. Another, untwinned copy of one of them is
-	// a stray duplicate: two runs of this twin at once (after the queue was lost) both posted it.
-	carried := map[*Side]map[string]bool{p.Local: {}, p.Remote: {}}
-	for _, v := range order {
-		if v.twinned && v.isCopy() {
-			carried[v.side][v.origin] = true
-		}
-	}
 	// Untwinned comments: adopt a copy of the same origin, else create the copy.
 	for _, v := range order {
 		if v.twinned || !r.shareable(v.c) {
-			continue
-		}
-		if v.isCopy() && carried[v.side][v.origin] {
-			if err := r.dropStray(ctx, v); err != nil {
-				return r.wrote, err
-			}
 			continue
 		}
 		other := p.Other(v.side)
@@ -175,30 +161,13 @@ func (e *Engine) syncComments(ctx context.Context, p *Pair) (wrote [2]bool, err 
 			if err := r.adopt(ctx, v, match); err != nil {
 				return r.wrote, err
 			}
-			carried[v.side][v.origin], carried[match.side][match.origin] = true, true
 			continue
 		}
 		if err := r.create(ctx, v); err != nil {
 			return r.wrote, err
 		}
-		carried[v.side][v.origin], carried[other][v.origin] = true, true
 	}
 	return r.wrote, nil
-}
-
-// dropStray handles a duplicate copy of an origin that a twinned copy on the same side already
-// carries: it is never copied on, and it is deleted when the sync user wrote it (a copy someone
-// else posted, by hand or from another connection, is left to its author).
-func (r *commentRun) dropStray(ctx context.Context, v *commentView) error {
-	user := v.side.Instance.Username
-	if user == "" || v.c.Author == nil || !strings.EqualFold(v.c.Author.Name, user) {
-		return nil
-	}
-	if err := r.deleteComment(ctx, v); err != nil {
-		return err
-	}
-	r.e.log().Warn("deleted a duplicate comment copy", "twin", r.p.Twin.ID, "side", v.side.Name, "issue", v.side.Issue.Key, "comment", v.c.ID, "origin", v.origin)
-	return nil
 }
 
 // commentsOf returns every comment of the side's issue: the embedded page when it is complete,

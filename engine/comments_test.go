@@ -692,37 +692,3 @@ func TestSyncCommentsBothEditedLastEditWins(t *testing.T) {
 		})
 	}
 }
-
-// Two runs of one twin at once (the queue lost, the twin dispatched again while the first run
-// still works) both post the copy; the second copy has no twin row. It is a stray duplicate of an
-// origin already carried: the sync user's one is deleted, someone else's is left alone, and
-// neither is copied back as if it were a new comment (chaos run on Postgres and Redis, issue 13).
-func TestSyncCommentsStrayDuplicateCopy(t *testing.T) {
-	f := newCommentFixture(t, "A", "AB")
-	h := f.hops[0]
-	h.add("A", "alice", "written once on A", nil)
-	h.syncComments()
-	ab := h.comments("AB")
-	if len(ab) != 1 {
-		t.Fatalf("AB has %d comments, want 1", len(ab))
-	}
-	stray := h.add("AB", "airlock", ab[0].Body, nil) // the concurrent run's copy
-	h.syncComments()
-	if a := h.comments("A"); len(a) != 1 {
-		t.Errorf("A has %d comments, want only the original: %+v", len(a), a)
-	}
-	ab = h.comments("AB")
-	if len(ab) != 1 || ab[0].ID == stray.ID {
-		t.Errorf("AB comments = %+v, want the twinned copy only", ab)
-	}
-	// A copy by someone else (pasted by hand) is neither copied on nor deleted.
-	pasted := h.add("AB", "bob", ab[0].Body, nil)
-	h.syncComments()
-	if a := h.comments("A"); len(a) != 1 {
-		t.Errorf("A has %d comments after a hand-pasted copy, want 1", len(a))
-	}
-	if findComment(h.comments("AB"), "written once on A") == nil || len(h.comments("AB")) != 2 {
-		t.Errorf("the hand-pasted copy %s was removed", pasted.ID)
-	}
-	f.assertQuiet((*commentHop).syncComments)
-}
