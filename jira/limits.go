@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
 	"time"
 )
 
@@ -50,7 +49,6 @@ type idleBody struct {
 	ctx   context.Context
 	idle  time.Duration
 	timer *time.Timer
-	fired atomic.Bool
 }
 
 // watchBody wraps resp.Body with the idle timeout; cancel ends the attempt's context.
@@ -60,10 +58,7 @@ func (c *Client) watchBody(ctx context.Context, cancel context.CancelCauseFunc, 
 	}
 	b := &idleBody{ReadCloser: resp.Body, ctx: ctx, idle: c.idleTimeout}
 	cause := fmt.Errorf("%w: no byte for %s while reading the answer (AIRLOCK_JIRA_BODY_IDLE_TIMEOUT)", ErrBodyTimeout, c.idleTimeout)
-	b.timer = time.AfterFunc(c.idleTimeout, func() {
-		b.fired.Store(true)
-		cancel(cause)
-	})
+	b.timer = time.AfterFunc(c.idleTimeout, func() { cancel(cause) })
 	resp.Body = b
 }
 
@@ -88,7 +83,7 @@ func (c *Client) readBody(r request, resp *http.Response) ([]byte, *Error) {
 	tooLarge := func() *Error {
 		e := c.newError(r, resp.StatusCode, resp.Header, nil,
 			fmt.Errorf("%w: the answer is larger than %s (AIRLOCK_JIRA_MAX_BODY); refused unread", ErrBodyTooLarge, sizeText(c.maxBody)))
-		e.Class = ClassConfig
+		e.Class = ClassConfig // raise the limit or fix what answers; retrying gets the same
 		return e
 	}
 	if resp.ContentLength > c.maxBody {
