@@ -18,6 +18,7 @@ import (
 	"github.com/airlock-sync/airlock/config"
 	"github.com/airlock-sync/airlock/demo"
 	"github.com/airlock-sync/airlock/engine"
+	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/metrics"
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/web"
@@ -307,7 +308,8 @@ func (n *node) queue() *workers.Queue {
 // engine is the node's one sync engine (its client pool keeps per-instance pacing).
 func (n *node) engine() *engine.Engine {
 	if n.eng == nil {
-		pool := &engine.ClientPool{Sealer: n.sealer, AllowedHosts: n.cfg.JiraAllowlist}
+		pool := &engine.ClientPool{Sealer: n.sealer, AllowedHosts: n.cfg.JiraAllowlist,
+			Limits: jira.Limits{MaxBody: n.cfg.JiraMaxBody, BodyIdleTimeout: n.cfg.JiraBodyIdleTimeout, CallTimeout: n.cfg.JiraCallTimeout}}
 		if n.metrics != nil {
 			pool.Observer = n.metrics.ObserveJira
 		}

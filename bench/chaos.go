@@ -34,7 +34,7 @@ type ChaosOptions struct {
 	// Kills is the number of SIGKILLs sent to worker processes (each is restarted at once).
 	Kills int
 	// RedisRestarts is how often the queue is lost: the embedded miniredis is closed and a new,
-	// empty one starts on the same address; with REDIS_URL the nodes' databases are flushed.
+	// empty one starts on the same address; with REDIS_URL its one database is flushed too.
 	RedisRestarts int
 	// DBRestarts is how often the database restarts: on Postgres every backend of the nodes'
 	// databases is terminated; on SQLite every worker is SIGKILLed at once and restarted.
@@ -139,7 +139,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 
 	// The queue: a miniredis on TCP that the child processes reach, or REDIS_URL.
 	q := &chaosQueue{url: cfg.RedisURL}
-	if err := q.start(); err != nil {
+	if err := q.start(ctx); err != nil {
 		return nil, err
 	}
 	defer q.close()
@@ -163,9 +163,6 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-	if err := q.flush(ctx); err != nil {
-		return nil, err
 	}
 	ledgers := func() []Ledger { return []Ledger{nodes[0].ledger(), nodes[1].ledger()} }
 
@@ -496,17 +493,22 @@ func restartDB(ctx context.Context, cfg Config, sup *supervisor, nodes []*chaosN
 	return sup.restartAll()
 }
 
-// chaosQueue is the nodes' Redis: an embedded miniredis on TCP (node k uses database k), or
-// REDIS_URL (node k uses its database + k).
+// chaosQueue is the nodes' Redis. Without REDIS_URL both nodes use an embedded miniredis on TCP
+// (node k uses database k). With REDIS_URL, node A uses exactly that one database, which must be
+// empty when the run starts (the bench flushes it to lose the queue, so it refuses one holding
+// keys it did not create), and node B, the other zone, keeps its own embedded miniredis.
 type chaosQueue struct {
 	url  string
 	addr string
 	m    *miniredis.Miniredis
 }
 
-func (q *chaosQueue) start() error {
-	if q.url != "" {
-		return nil
+// start starts the embedded miniredis and checks that REDIS_URL's database is empty.
+func (q *chaosQueue) start(ctx context.Context) error {
+	if q.url != "" && q.m == nil {
+		if err := q.check(ctx, true); err != nil {
+			return err
+		}
 	}
 	m := miniredis.NewMiniRedis()
 	m.ClockTTL(true)
@@ -529,47 +531,87 @@ func (q *chaosQueue) start() error {
 }
 
 func (q *chaosQueue) nodeURL(k int) string {
-	if q.url == "" {
-		return fmt.Sprintf("redis://%s/%d", q.addr, k)
+	if q.url != "" && k == 0 {
+		return q.url
 	}
-	u, _ := url.Parse(q.url)
-	base, _ := strconv.Atoi(strings.Trim(u.Path, "/"))
-	u.Path = "/" + strconv.Itoa(base+k)
-	return u.String()
+	return fmt.Sprintf("redis://%s/%d", q.addr, k)
 }
 
-// flush empties both nodes' Redis databases (REDIS_URL; a fresh miniredis is empty already).
-func (q *chaosQueue) flush(ctx context.Context) error {
-	if q.url == "" {
+// check refuses REDIS_URL's database when it holds keys this run did not create: any key at the
+// start, any key outside asynq's "asynq:" namespace later.
+func (q *chaosQueue) check(ctx context.Context, empty bool) error {
+	b, err := workers.OpenBroker(ctx, q.url, false)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	rdb := b.Redis()
+	if empty {
+		n, err := rdb.DBSize(ctx).Result()
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("REDIS_URL %s holds %d keys this run did not create: bench chaos flushes its database to simulate losing Redis, so give it an empty database of its own", redactRedis(q.url), n)
+		}
 		return nil
 	}
-	for k := range 2 {
-		b, err := workers.OpenBroker(ctx, q.nodeURL(k), false)
+	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
+	for iter.Next(ctx) {
+		if !strings.HasPrefix(iter.Val(), "asynq:") {
+			return fmt.Errorf("REDIS_URL %s now holds key %q that this run did not create: not flushing it", redactRedis(q.url), iter.Val())
+		}
+	}
+	return iter.Err()
+}
+
+// restart loses every queued task of both nodes: FLUSHDB of REDIS_URL's database (after checking
+// it holds only the run's keys) and a new, empty miniredis on the same address.
+func (q *chaosQueue) restart(ctx context.Context) error {
+	if q.url != "" {
+		if err := q.check(ctx, false); err != nil {
+			return err
+		}
+		b, err := workers.OpenBroker(ctx, q.url, false)
 		if err != nil {
 			return err
 		}
 		err = b.Redis().FlushDB(ctx).Err()
 		b.Close()
 		if err != nil {
-			return fmt.Errorf("flush Redis database of node %d: %w", k, err)
+			return fmt.Errorf("flush REDIS_URL's database: %w", err)
 		}
 	}
-	return nil
-}
-
-// restart loses every queued task: a new, empty miniredis on the same address, or FLUSHDB of
-// the nodes' databases on REDIS_URL.
-func (q *chaosQueue) restart(ctx context.Context) error {
-	if q.url != "" {
-		return q.flush(ctx)
-	}
 	q.m.Close()
-	return q.start()
+	return q.start(ctx)
 }
 
+// redactRedis hides a Redis password in messages.
+func redactRedis(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// close stops the miniredis and removes the run's keys from REDIS_URL's database (only when it
+// holds nothing else), so the next run finds it empty.
 func (q *chaosQueue) close() {
 	if q.m != nil {
 		q.m.Close()
+	}
+	if q.url == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if q.check(ctx, false) != nil {
+		return
+	}
+	if b, err := workers.OpenBroker(ctx, q.url, false); err == nil {
+		_ = b.Redis().FlushDB(ctx).Err()
+		b.Close()
 	}
 }
 

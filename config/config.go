@@ -33,6 +33,15 @@ type Config struct {
 	// JiraAllowlist limits the Jira base URLs this node calls to these hosts or ".suffix"
 	// domains; empty allows any host.
 	JiraAllowlist []string
+	// JiraMaxBody caps a Jira JSON answer read into memory (bytes); larger ones are refused.
+	JiraMaxBody int64
+	// JiraBodyIdleTimeout ends a Jira call whose answer sends no byte for this long;
+	// JiraCallTimeout bounds one Jira call, retries included.
+	JiraBodyIdleTimeout time.Duration
+	JiraCallTimeout     time.Duration
+	// ConsoleJiraTimeout bounds the Jira calls behind one console page (metadata, JQL check,
+	// preview), so a slow Jira gives a clear message instead of a page that never loads.
+	ConsoleJiraTimeout time.Duration
 	// AdminUser and AdminPassword seed the first console user when no user exists.
 	AdminUser     string
 	AdminPassword string
@@ -169,6 +178,17 @@ var Options = []Option{
 		}
 		return nil
 	}},
+	{Var: "AIRLOCK_JIRA_MAX_BODY", Default: "32MiB", Help: "largest Jira JSON answer read into memory (bytes, or with KiB/MiB/GiB); larger answers fail as a config error naming the instance and endpoint (attachments stream under their own cap)", apply: func(c *Config, v string) error {
+		n, err := parseSize(v)
+		if err != nil || n < 1<<20 || n > 4<<30 {
+			return fmt.Errorf("a size from 1MiB to 4GiB, such as 32MiB")
+		}
+		c.JiraMaxBody = n
+		return nil
+	}},
+	{Var: "AIRLOCK_JIRA_BODY_IDLE_TIMEOUT", Default: "30s", Help: "a Jira answer (or download) that sends no byte for this long is cut, as a transient error (Go duration)", apply: durationIn(time.Second, time.Hour, "30s", func(c *Config, d time.Duration) { c.JiraBodyIdleTimeout = d })},
+	{Var: "AIRLOCK_JIRA_CALL_TIMEOUT", Default: "2m", Help: "longest one Jira API call may take, retries included; attachment transfers are bounded by the idle timeout only (Go duration)", apply: durationIn(time.Second, time.Hour, "2m", func(c *Config, d time.Duration) { c.JiraCallTimeout = d })},
+	{Var: "AIRLOCK_CONSOLE_JIRA_TIMEOUT", Default: "30s", Help: "longest a console page (Test connection, metadata, JQL check, preview) waits for Jira before it shows a timeout (Go duration)", apply: durationIn(time.Second, 10*time.Minute, "30s", func(c *Config, d time.Duration) { c.ConsoleJiraTimeout = d })},
 	{Var: "AIRLOCK_ADMIN_USER", Default: "admin", Help: "name of the first console user", apply: func(c *Config, v string) error {
 		if v == "" || strings.ContainsAny(v, " \t\r\n") || len(v) > 64 {
 			return fmt.Errorf("a user name of 1-64 characters without spaces")
@@ -245,6 +265,37 @@ var Options = []Option{
 		c.LogFormat = v
 		return nil
 	}},
+}
+
+// durationIn parses a Go duration from lo to hi.
+func durationIn(lo, hi time.Duration, example string, set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("a duration from %s to %s, such as %s", lo, hi, example)
+		}
+		set(c, d)
+		return nil
+	}
+}
+
+// parseSize reads a byte count: a whole number, optionally followed by KiB, MiB or GiB.
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = n, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a size")
+	}
+	return n * mult, nil
 }
 
 func intIn(lo, hi int, set func(*Config, int)) func(*Config, string) error {

@@ -27,6 +27,8 @@ type ClientPool struct {
 	// AllowedHosts, when not empty, is AIRLOCK_JIRA_ALLOWLIST: an instance whose base URL is on
 	// another host gets no client (a config error), so its credentials are never sent.
 	AllowedHosts []string
+	// Limits bound each client's answers (AIRLOCK_JIRA_MAX_BODY and the body deadlines).
+	Limits jira.Limits
 
 	mu sync.Mutex
 	m  map[uint]pooled
@@ -49,7 +51,7 @@ func (p *ClientPool) For(_ context.Context, inst *models.Instance) (Jira, error)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Observer, cfg.UserAgent, cfg.AllowedHosts = p.Observer, "airlock", p.AllowedHosts
+	cfg.Observer, cfg.UserAgent, cfg.AllowedHosts, cfg.Limits = p.Observer, "airlock", p.AllowedHosts, p.Limits
 	if cfg.CABundle == nil {
 		cfg.HTTPClient = p.HTTPClient
 	}

@@ -83,6 +83,9 @@ func ClassOf(err error) string {
 	if errors.As(err, &c) {
 		return c.ErrorClass()
 	}
+	if models.ConnectionLost(err) {
+		return models.ClassTransient
+	}
 	switch jira.ClassOf(err) {
 	case jira.ClassTransient:
 		return models.ClassTransient

@@ -58,18 +58,23 @@ func (e *Engine) fail(ctx context.Context, l *link, tw *models.Twin, err error) 
 		// Not the twin's fault: the instance is blocked, or Jira asked us to wait.
 	case models.ClassConfig, models.ClassData:
 		quarantine = true
-	default:
+	case models.ClassInternal:
+		// Only internal failures count toward quarantine (error_count is their streak).
 		n := tw.ErrorCount + 1
 		upd["error_count"] = n
 		maxAttempts := e.MaxInternalAttempts
 		if maxAttempts <= 0 {
 			maxAttempts = 3
 		}
-		if class == models.ClassInternal && n >= maxAttempts {
+		if n >= maxAttempts {
 			quarantine = true
 		} else {
 			upd["next_attempt_at"] = now.Add(backoff(n))
 		}
+	default:
+		// Transient (Jira or network down, database connection lost): the queue retries with its
+		// own growing backoff; the attempt never counts toward quarantine.
+		upd["next_attempt_at"] = now.Add(backoff(max(tw.ErrorCount, 1)))
 	}
 	if quarantine {
 		upd["state"] = models.TwinQuarantined

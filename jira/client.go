@@ -111,6 +111,22 @@ type Config struct {
 	// AllowedHosts, when not empty, limits BaseURL to these hosts or, for entries starting with
 	// ".", host suffixes (AIRLOCK_JIRA_ALLOWLIST); see HostAllowed.
 	AllowedHosts []string
+	// Limits bound the answers (size, idle time, total time); zero fields take the defaults.
+	Limits
+}
+
+// Limits bound what a Jira answer may cost: a hostile or broken Jira or proxy must not exhaust
+// memory or hold a worker or a console page.
+type Limits struct {
+	// MaxBody caps a JSON answer read into memory (default 32 MiB, AIRLOCK_JIRA_MAX_BODY); a
+	// larger one fails with ErrBodyTooLarge. Attachment downloads stream under their own cap.
+	MaxBody int64
+	// BodyIdleTimeout ends a call whose answer sends no byte for this long (default 30s,
+	// AIRLOCK_JIRA_BODY_IDLE_TIMEOUT; downloads too). It fails with ErrBodyTimeout.
+	BodyIdleTimeout time.Duration
+	// CallTimeout bounds one JSON call, retries included (default 2m, AIRLOCK_JIRA_CALL_TIMEOUT).
+	// It fails with ErrBodyTimeout.
+	CallTimeout time.Duration
 }
 
 // Call describes one HTTP call for Config.Observer.
@@ -157,6 +173,9 @@ type Client struct {
 	maxRetryWait time.Duration
 	backoffBase  time.Duration
 	backoffMax   time.Duration
+	maxBody      int64
+	idleTimeout  time.Duration
+	callTimeout  time.Duration
 
 	sem    chan struct{}
 	redact *strings.Replacer
@@ -208,7 +227,19 @@ func New(cfg Config) (*Client, error) {
 		maxRetryWait: cfg.MaxRetryWait,
 		backoffBase:  cfg.BackoffBase,
 		backoffMax:   cfg.BackoffMax,
+		maxBody:      cfg.MaxBody,
+		idleTimeout:  cfg.BodyIdleTimeout,
+		callTimeout:  cfg.CallTimeout,
 		stats:        make(map[StatKey]Stat),
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxBody
+	}
+	if c.idleTimeout <= 0 {
+		c.idleTimeout = DefaultBodyIdleTimeout
+	}
+	if c.callTimeout <= 0 {
+		c.callTimeout = DefaultCallTimeout
 	}
 	if c.ua == "" {
 		c.ua = defaultUserAgent
@@ -386,10 +417,8 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return nil
 	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e := c.newError(r, resp.StatusCode, resp.Header, nil, fmt.Errorf("read body: %w", err))
-		e.Class = ClassTransient // the connection broke mid-answer
+	body, e := c.readBody(r, resp)
+	if e != nil {
 		return e
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -406,25 +435,36 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	return nil
 }
 
-// send runs the attempt loop: auth lock, concurrency cap, pacing, retry rules. On
-// success it returns the 2xx response with the concurrency slot still held; the
-// caller must close the body and then call release.
+// send runs the attempt loop: auth lock, concurrency cap, pacing, retry rules, under the
+// call's deadline. On success it returns the 2xx response with the concurrency slot still
+// held; the caller must close the body and then call release.
 func (c *Client) send(ctx context.Context, r request) (*http.Response, func(), error) {
+	ctx, stop := c.callContext(ctx, r)
+	resp, release, err := c.attempts(ctx, r)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return resp, func() { release(); stop() }, nil
+}
+
+func (c *Client) attempts(ctx context.Context, r request) (*http.Response, func(), error) {
 	for attempt := 1; ; attempt++ {
 		if e := c.AuthError(); e != nil {
 			return nil, nil, e
 		}
 		if err := c.acquire(ctx); err != nil {
-			return nil, nil, c.newError(r, 0, nil, nil, err)
+			return nil, nil, c.newError(r, 0, nil, nil, explain(ctx, err))
 		}
-		release := sync.OnceFunc(func() { <-c.sem })
+		actx, cancel := context.WithCancelCause(ctx)
+		release := sync.OnceFunc(func() { cancel(nil); <-c.sem })
 		if d := c.pace.reserve(c.now()); d > 0 {
 			if err := c.sleep(ctx, d); err != nil {
 				release()
-				return nil, nil, c.newError(r, 0, nil, nil, err)
+				return nil, nil, c.newError(r, 0, nil, nil, explain(ctx, err))
 			}
 		}
-		req, err := c.newHTTPRequest(ctx, r)
+		req, err := c.newHTTPRequest(actx, r)
 		if err != nil {
 			release()
 			return nil, nil, err
@@ -434,7 +474,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, func(), e
 		dur := time.Since(start)
 		if err != nil {
 			release()
-			e := c.newError(r, 0, nil, nil, err)
+			e := c.newError(r, 0, nil, nil, explain(actx, err))
 			c.record(Call{Instance: c.instance, Method: r.method, Endpoint: r.endpoint(), Duration: dur, Class: e.Class, Attempt: attempt})
 			if ctx.Err() != nil || r.stream != nil || !r.idempotent || attempt > c.maxRetries || e.Class != ClassTransient {
 				return nil, nil, e
@@ -445,6 +485,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, func(), e
 			continue
 		}
 		c.pace.observe(resp.Header, c.now())
+		c.watchBody(actx, cancel, resp)
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			c.record(Call{Instance: c.instance, Method: r.method, Endpoint: r.endpoint(), Status: resp.StatusCode, Duration: dur, Attempt: attempt})
 			return resp, release, nil

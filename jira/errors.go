@@ -165,6 +165,10 @@ func classifyCause(err error) Class {
 		verifyErr   *tls.CertificateVerificationError
 	)
 	switch {
+	case errors.Is(err, ErrBodyTimeout):
+		return ClassTransient
+	case errors.Is(err, ErrBodyTooLarge):
+		return ClassConfig
 	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &certInv), errors.As(err, &verifyErr),
 		errors.Is(err, ErrRedirectRefused):
 		return ClassConfig

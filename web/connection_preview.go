@@ -32,7 +32,9 @@ func (s *Server) connectionPreview(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		res, err := s.engine.Preview(ctx, cn.ID, d.Key)
+		pctx, cancel := s.jiraDeadline(ctx)
+		defer cancel()
+		res, err := s.engine.Preview(pctx, cn.ID, d.Key)
 		switch {
 		case err != nil && engine.IsPreviewInput(err):
 			d.KeyError = "No issue " + strings.ToUpper(d.Key) + " in " + cn.LocalProject + " on " + local.Name + " or in " +

@@ -47,7 +47,7 @@ func (s *Server) metaClient(ctx context.Context, inst *models.Instance) (metaJir
 	if err != nil {
 		return nil, fmt.Errorf("open the credentials of %s: %w", inst.Name, err)
 	}
-	cfg.UserAgent, cfg.MaxRetries, cfg.AllowedHosts = "airlock-console", 1, s.cfg.JiraAllowlist
+	cfg.UserAgent, cfg.MaxRetries, cfg.AllowedHosts, cfg.Limits = "airlock-console", 1, s.cfg.JiraAllowlist, s.jiraLimits()
 	c, err := jira.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client for %s: %w", inst.Name, err)
@@ -91,6 +91,8 @@ type sideMeta struct {
 // loadScopeMeta reads the projects and, when a project is chosen, its issue types.
 func (s *Server) loadScopeMeta(ctx context.Context, inst *models.Instance, project string) sideMeta {
 	var m sideMeta
+	ctx, cancel := s.jiraDeadline(ctx)
+	defer cancel()
 	j, err := s.metaClient(ctx, inst)
 	if err != nil {
 		m.Err = err.Error()
@@ -113,6 +115,8 @@ func (s *Server) loadScopeMeta(ctx context.Context, inst *models.Instance, proje
 // the project's issue types, select options and users.
 func (s *Server) loadMappingMeta(ctx context.Context, inst *models.Instance, project, issueTypes string) sideMeta {
 	m := sideMeta{Options: map[string][]string{}}
+	ctx, cancel := s.jiraDeadline(ctx)
+	defer cancel()
 	j, err := s.metaClient(ctx, inst)
 	if err != nil {
 		m.Err = err.Error()
@@ -173,6 +177,8 @@ func (s *Server) loadMappingMeta(ctx context.Context, inst *models.Instance, pro
 // checkJQL runs the administrator's JQL once against Jira (one result at most) and returns
 // Jira's complaint, or "" with the number of matching issues.
 func (s *Server) checkJQL(ctx context.Context, inst *models.Instance, project, jql string) (total int, problem string) {
+	ctx, cancel := s.jiraDeadline(ctx)
+	defer cancel()
 	j, err := s.metaClient(ctx, inst)
 	if err != nil {
 		return 0, err.Error()

@@ -40,11 +40,14 @@ type Scope struct {
 }
 
 // Classify returns the DESIGN.md error class of err: its own class when it has one, transient
-// for timeouts and network failures, internal for everything else.
+// for timeouts, network failures and a lost database connection, internal for everything else.
 func Classify(err error) string {
 	var c Classed
 	if errors.As(err, &c) {
 		return c.ErrorClass()
+	}
+	if models.ConnectionLost(err) {
+		return models.ClassTransient
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
