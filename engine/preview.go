@@ -207,7 +207,8 @@ func (e *Engine) previewMerge(ctx context.Context, l *link, p *Pair, tw *models.
 	if err := e.db(ctx).Where("twin_id = ? AND applied_at IS NULL", tw.ID).Find(&open).Error; err != nil {
 		return fmt.Errorf("load conflicts: %w", err)
 	}
-	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{}}
+	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{},
+		FirstSync: FirstSyncFields(&l.Rules, base)}
 	opt.UpdatedLocal, _ = p.Local.Issue.Updated()
 	opt.UpdatedRemote, _ = p.Remote.Issue.Updated()
 	for _, c := range open {

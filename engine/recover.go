@@ -107,6 +107,7 @@ func (e *Engine) Recover(ctx context.Context, connID uint) (*RecoverResult, erro
 		lid, rid := issues[0].ID, issues[1].ID
 		now := e.now()
 		base := Baseline{Local: Project(issues[0], &l.Rules, models.SideLocal), Remote: Project(issues[1], &l.Rules, models.SideRemote)}
+		l.Rules.stamp(&base, nil)
 		tw.LocalIssueID, tw.LocalKey, tw.RemoteIssueID, tw.RemoteKey = &lid, issues[0].Key, &rid, issues[1].Key
 		tw.Baseline = base.String()
 		tw.LastSyncedAt = &now
