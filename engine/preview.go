@@ -188,7 +188,7 @@ func (e *Engine) Preview(ctx context.Context, connID uint, key string) (*Preview
 	}
 	dst.Issue = other
 	res.OtherKey = other.Key
-	if err := e.previewMerge(ctx, l, p, &tw, res); err != nil {
+	if err := e.previewMerge(ctx, l.withoutSkipped(&tw), p, &tw, res); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -36,6 +36,7 @@ func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
 	if l.Conn.Paused {
 		return nil // stays dirty until the connection resumes
 	}
+	l = l.withoutSkipped(&tw)
 	if err := e.reconcile(ctx, l, &tw); err != nil {
 		return e.fail(ctx, l, &tw, err)
 	}
@@ -435,6 +436,7 @@ func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySinc
 	}
 	nb.Rev = base.Rev
 	l.Rules.stamp(&nb, held)
+	keepSkipped(&nb, base, tw)
 	now := e.now()
 	upd := map[string]any{"baseline": nb.String(), "last_synced_at": now, "last_error": "", "error_count": 0,
 		"next_attempt_at": nil, "state": models.TwinActive, "local_key": after[0].Key, "remote_key": after[1].Key}

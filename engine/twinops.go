@@ -321,6 +321,7 @@ func (e *Engine) InspectTwin(ctx context.Context, twinID uint, timeout time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("inspect twin %d: %w", twinID, err)
 	}
+	l = l.withoutSkipped(tw)
 	snap := &TwinSnapshot{Twin: *tw, Conn: *l.Conn}
 	sides := [2]*IssueSnapshot{&snap.Local, &snap.Remote}
 	var wg sync.WaitGroup
