@@ -1,9 +1,17 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
 )
 
 // First-sync choices (FieldRule.FirstSync): what a field does on the first reconcile of a twin
@@ -119,4 +127,128 @@ func firstSyncWrites(f *FieldRule, l, r string) (toLocal, toRemote bool) {
 func FirstSyncOverwrites(f *FieldRule, l, r string) bool {
 	toL, toR := firstSyncWrites(f, l, r)
 	return (toL && l != "") || (toR && r != "")
+}
+
+// FirstSyncImpact is what a changed field's first sync would do to a connection's twins.
+type FirstSyncImpact struct {
+	// Twins counts the twins whose current values were known (read or from the baseline).
+	Twins int
+	// Overwrites counts the twins where a non-empty target value would be overwritten or erased.
+	Overwrites int
+	// Partial: some twins' values were not known (more issues than the one bounded read returns).
+	Partial bool
+}
+
+// impactReadCap bounds the one read per side of FirstSyncImpact; impactTwinCap the twins it
+// looks at.
+const (
+	impactReadCap = 500
+	impactTwinCap = 20000
+)
+
+// FirstSyncImpact counts, for every field of next whose revision differs from the stored rules
+// (newly mapped, direction, value map or user map changed), the twins where its first sync, with
+// the rule's choice, would overwrite or erase a non-empty target value. It uses the stored
+// baselines where the change leaves the values' projection as it was (only the direction or the
+// choice changed), and otherwise one bounded search per side (the most recently updated issues
+// of the scope): no full scan of Jira. Fields not changed are absent from the result.
+func (e *Engine) FirstSyncImpact(ctx context.Context, connID uint, next Rules) (map[string]*FirstSyncImpact, error) {
+	l, err := e.loadLink(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*FirstSyncImpact{}
+	var changed []*FieldRule
+	fromBase := map[string]bool{}
+	read := [2]Rules{{Users: next.Users}, {Users: next.Users}}
+	for i := range next.Fields {
+		f := &next.Fields[i]
+		old := l.Rules.field(f.Name)
+		if old != nil && l.Rules.Revision(old) == next.Revision(f) {
+			continue
+		}
+		changed = append(changed, f)
+		out[f.Name] = &FirstSyncImpact{}
+		if old != nil && old.Local == f.Local && old.Remote == f.Remote && old.Kind == f.Kind &&
+			maps.Equal(old.Values, f.Values) && maps.Equal(old.ReverseValues, f.ReverseValues) && old.Default == f.Default &&
+			(f.Kind != KindUser || l.Rules.Revision(&FieldRule{Kind: KindUser}) == next.Revision(&FieldRule{Kind: KindUser})) {
+			fromBase[f.Name] = true
+			continue
+		}
+		for s := range read {
+			read[s].Fields = append(read[s].Fields, *f)
+		}
+	}
+	if len(changed) == 0 {
+		return out, nil
+	}
+	var twins []models.Twin
+	if err := e.db(ctx).Where("connection_id = ? AND state IN ?", connID, []string{models.TwinActive, models.TwinQuarantined}).
+		Order("id").Limit(impactTwinCap).Find(&twins).Error; err != nil {
+		return nil, fmt.Errorf("first-sync impact: load twins: %w", err)
+	}
+	var values [2]map[string]Shared // issue id -> projection with the new rules
+	if len(read[0].Fields) > 0 && len(twins) > 0 {
+		for s, side := range []string{models.SideLocal, models.SideRemote} {
+			j, err := e.client(ctx, l, side)
+			if err != nil {
+				return nil, err
+			}
+			fields := []string{"updated"}
+			for i := range read[s].Fields {
+				fields = append(fields, read[s].Fields[i].fieldID(side))
+			}
+			jql := strings.Replace(bulkScopeJQL(l, side, l.extraJQL(side)), " ORDER BY key ASC", " ORDER BY updated DESC", 1)
+			issues, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, Fields: fields}, jira.SearchAllOptions{MaxIssues: impactReadCap})
+			if err != nil {
+				return nil, fmt.Errorf("first-sync impact: read %s: %w", side, err)
+			}
+			values[s] = make(map[string]Shared, len(issues))
+			for i := range issues {
+				values[s][issues[i].ID] = Project(&issues[i], &read[s], side)
+			}
+		}
+	}
+	for i := range twins {
+		tw := &twins[i]
+		if tw.LocalIssueID == nil || tw.RemoteIssueID == nil {
+			continue
+		}
+		base, _ := ParseBaseline(tw.Baseline)
+		lv, lok := values[0][*tw.LocalIssueID]
+		rv, rok := values[1][*tw.RemoteIssueID]
+		skipped := SkippedFields(tw)
+		for _, f := range changed {
+			if slices.Contains(skipped, f.Name) {
+				continue
+			}
+			im := out[f.Name]
+			var l, r string
+			switch {
+			case fromBase[f.Name]:
+				var okL, okR bool
+				l, okL = base.Local[f.Name]
+				r, okR = base.Remote[f.Name]
+				if !okL || !okR {
+					im.Partial = true
+					continue
+				}
+			case lok && rok:
+				l, r = lv[f.Name], rv[f.Name]
+			default:
+				im.Partial = true
+				continue
+			}
+			im.Twins++
+			if FirstSyncOverwrites(f, l, r) {
+				im.Overwrites++
+			}
+		}
+	}
+	if len(twins) == impactTwinCap {
+		for _, im := range out {
+			im.Partial = true
+		}
+	}
+	return out, nil
 }

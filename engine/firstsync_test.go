@@ -128,3 +128,31 @@ func setRules(t *testing.T, n *syncNode, c *models.Connection, r Rules) {
 		t.Fatal(err)
 	}
 }
+
+// TestFirstSyncImpactCountsOverwrites: mapping a field anew counts the twins where the chosen
+// first sync would overwrite a non-empty target value: none with "fill", those with differing
+// values with "take local"; unchanged fields are not counted.
+func TestFirstSyncImpactCountsOverwrites(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(testRules(), nil, [2]string{"A", "AB"})
+	var keys []string
+	for _, ref := range []string{"CR-1", "CR-2", ""} {
+		keys = append(keys, w.createIssue("A", map[string]any{"summary": "impact " + ref, "customfield_10100": ref}).Key)
+	}
+	settle(t, n)
+	// The relay holds its own values: one differs, one is empty, one is set where A has none.
+	for i, v := range []string{"OTHER", "", "RELAY-ONLY"} {
+		w.edit("AB", n.peer(keys[i]), map[string]any{"customfield_10100": v})
+	}
+	for choice, want := range map[string]int{FirstSyncFill: 0, FirstSyncLocal: 1, FirstSyncRemote: 1, FirstSyncKeep: 0} {
+		next := testRules()
+		next.Fields = append(next.Fields, FieldRule{Name: "ref", Kind: KindText, Local: "customfield_10100", Remote: "customfield_10100", FirstSync: choice})
+		im, err := n.e.FirstSyncImpact(w.ctx, n.conns[0].ID, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(im) != 1 || im["ref"] == nil || im["ref"].Overwrites != want || im["ref"].Twins != 3 || im["ref"].Partial {
+			t.Errorf("%s: impact %+v, want %d overwrites of 3 twins", choice, im["ref"], want)
+		}
+	}
+}
