@@ -45,13 +45,28 @@ func (r *Rules) Revision(f *FieldRule) string {
 		Values, ReverseValues          map[string]string
 		Default                        string
 		Users                          *UserMap `json:",omitempty"`
-	}{f.Kind, f.Local, f.Remote, dir, f.Values, f.ReverseValues, f.Default, nil}
+	}{f.Kind, f.Local, f.Remote, dir, nonIdentity(f.Values), nonIdentity(f.ReverseValues), f.Default, nil}
 	if f.Kind == KindUser {
 		key.Users = &r.Users
 	}
 	b, _ := json.Marshal(key) // maps marshal in sorted key order
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// nonIdentity drops the entries that map a value to itself: a value without an entry passes
+// unchanged, so they change nothing (the editor pre-fills them by matching names).
+func nonIdentity(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if k != v {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // stamp records in b the revision of every field rule: the rules this agreement was made under.

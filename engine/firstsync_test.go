@@ -58,7 +58,8 @@ func TestFirstSyncFieldsByRevision(t *testing.T) {
 	if len(fs) != 3 || !fs["summary"] || !fs["priority"] || !fs["ref"] {
 		t.Errorf("first-sync fields = %v, want summary (direction), priority (value map), ref (new)", fs)
 	}
-	r.Fields[0].FirstSync = FirstSyncKeep // the choice itself is no change of the mapping
+	r.Fields[5].Values = map[string]string{"Open": "Open"} // maps a value to itself: no change
+	r.Fields[0].FirstSync = FirstSyncKeep                  // the choice itself is no change of the mapping
 	r.Fields[0].Direction = ""
 	if FirstSyncFields(&r, base)["summary"] {
 		t.Error("choosing a first-sync policy changed the revision")
