@@ -267,3 +267,38 @@ func (e *Engine) FirstSyncImpact(ctx context.Context, connID uint, next Rules) (
 	}
 	return out, nil
 }
+
+// StampLegacyBaselines records, on the connection's twins whose baseline predates rule
+// revisions, the revision of the rules in force (stored) for every field the baseline holds.
+// Called before new rules are saved, so that a field whose direction or maps change is on its
+// first sync for those twins too, instead of merging as if nothing had changed.
+func (e *Engine) StampLegacyBaselines(ctx context.Context, connID uint, stored Rules) (int, error) {
+	var twins []models.Twin
+	if err := e.db(ctx).Select("id", "baseline").Where("connection_id = ? AND state <> ?", connID, models.TwinUnlinked).
+		Find(&twins).Error; err != nil {
+		return 0, fmt.Errorf("stamp baselines: %w", err)
+	}
+	n := 0
+	for _, tw := range twins {
+		base, err := ParseBaseline(tw.Baseline)
+		if err != nil || base.Rev != nil || strings.TrimSpace(tw.Baseline) == "" {
+			continue
+		}
+		base.Rev = map[string]string{}
+		for i := range stored.Fields {
+			f := &stored.Fields[i]
+			_, okL := base.Local[f.Name]
+			_, okR := base.Remote[f.Name]
+			if okL && okR {
+				base.Rev[f.Name] = stored.Revision(f)
+			}
+		}
+		// Only a baseline nobody rewrote meanwhile is stamped (a reconcile stamps its own).
+		q := e.db(ctx).Model(&models.Twin{}).Where("id = ? AND baseline = ?", tw.ID, tw.Baseline).Update("baseline", base.String())
+		if q.Error != nil {
+			return n, fmt.Errorf("stamp baseline of twin %d: %w", tw.ID, q.Error)
+		}
+		n += int(q.RowsAffected)
+	}
+	return n, nil
+}

@@ -157,3 +157,33 @@ func TestFirstSyncImpactCountsOverwrites(t *testing.T) {
 		}
 	}
 }
+
+// TestStampLegacyBaselines: a baseline written before rule revisions existed counts as agreed;
+// once stamped with the rules in force, a later direction change is a first sync for it.
+func TestStampLegacyBaselines(t *testing.T) {
+	w := newSimWorld(t)
+	r := testRules()
+	n := w.newNode(r, nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "legacy"})
+	settle(t, n)
+	tw := n.twinOf(a.Key)
+	base, _ := ParseBaseline(tw.Baseline)
+	base.Rev = nil // as an older version wrote it
+	n.db.Model(&models.Twin{}).Where("id = ?", tw.ID).Update("baseline", base.String())
+	next := testRules()
+	next.Fields[0].Direction = DirIn
+	if FirstSyncFields(&next, base)["summary"] {
+		t.Fatal("setup: a legacy baseline already counts the change")
+	}
+	if got, err := n.e.StampLegacyBaselines(w.ctx, n.conns[0].ID, r); err != nil || got != 1 {
+		t.Fatalf("stamped %d, %v", got, err)
+	}
+	tw = n.twinOf(a.Key)
+	base, _ = ParseBaseline(tw.Baseline)
+	if fs := FirstSyncFields(&next, base); len(fs) != 1 || !fs["summary"] {
+		t.Errorf("after stamping, first-sync fields = %v, want summary", fs)
+	}
+	if got, _ := n.e.StampLegacyBaselines(w.ctx, n.conns[0].ID, r); got != 0 {
+		t.Errorf("stamped again: %d", got)
+	}
+}

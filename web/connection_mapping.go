@@ -233,6 +233,13 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode rules: %w", err)
 	}
+	if _, perr := engine.ParseRules(cn.Rules); perr == nil && s.engine != nil {
+		// Baselines older than rule revisions learn the rules they were agreed under, so the
+		// fields this save changes start their first sync on those twins too.
+		if _, err := s.engine.StampLegacyBaselines(ctx, cn.ID, stored); err != nil {
+			return err
+		}
+	}
 	if err := s.db.WithContext(ctx).Model(&models.Connection{}).Where("id = ?", cn.ID).Updates(map[string]any{
 		"rules": string(doc), "conflict_policy": in.Conflict, "deletion_policy": in.Deletion}).Error; err != nil {
 		return fmt.Errorf("save rules of connection %d: %w", cn.ID, err)
