@@ -260,6 +260,8 @@ func FieldStates(rules []FieldRule, in FieldStateInput) []FieldState {
 			switch {
 			case f.Kind == KindIssueType:
 				fs.Note = "the issue type is set when the issue is created, never changed afterwards"
+			case in.FirstSync[f.Name]:
+				fs.Note = "first sync of this field: its rule's choice leaves both values as they are (an empty value never overwrites a filled one)"
 			case dir == DirOut:
 				fs.Note = "this field only travels local → remote"
 			case dir == DirIn:
