@@ -438,6 +438,7 @@ func (e *Engine) linkPair(ctx context.Context, l *link, pr LinkPair) error {
 	}
 	now := e.now()
 	base := Baseline{Local: Project(li, &l.Rules, models.SideLocal), Remote: Project(ri, &l.Rules, models.SideRemote)}
+	l.Rules.stamp(&base, nil)
 	lid, rid := li.ID, ri.ID
 	tw.LocalIssueID, tw.LocalKey, tw.RemoteIssueID, tw.RemoteKey = &lid, li.Key, &rid, ri.Key
 	tw.Baseline = base.String()

@@ -170,6 +170,7 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		if srcName == models.SideRemote {
 			pb = Baseline{Local: maps.Clone(ex), Remote: srcBase}
 		}
+		l.Rules.stamp(&pb, nil)
 		if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Update("baseline", pb.String()).Error; err != nil {
 			return fmt.Errorf("record the baseline of the create: %w", err)
 		}

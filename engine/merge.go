@@ -18,6 +18,9 @@ type MergeOptions struct {
 	// Decided maps fields with a decided, not yet applied conflict to the value both sides must
 	// end up with (in the remote vocabulary).
 	Decided map[string]string
+	// FirstSync lists the fields on their first sync for this twin (FirstSyncFields): they follow
+	// their rule's first-sync choice instead of the three-way merge.
+	FirstSync map[string]bool
 }
 
 // FieldConflict is a field both sides changed differently under the manual policy.
@@ -69,6 +72,16 @@ func Merge(rules []FieldRule, base Baseline, local, remote Shared, opt MergeOpti
 			continue
 		}
 		if l == r {
+			continue
+		}
+		if opt.FirstSync[name] {
+			toL, toR := firstSyncWrites(f, l, r)
+			if toL {
+				p.ToLocal[name] = r
+			}
+			if toR {
+				p.ToRemote[name] = l
+			}
 			continue
 		}
 		bl, okL := base.Local[name]

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sync/airlock/jira"
@@ -188,7 +190,7 @@ func (e *Engine) Preview(ctx context.Context, connID uint, key string) (*Preview
 	}
 	dst.Issue = other
 	res.OtherKey = other.Key
-	if err := e.previewMerge(ctx, l, p, &tw, res); err != nil {
+	if err := e.previewMerge(ctx, l.withoutSkipped(&tw), p, &tw, res); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -207,7 +209,8 @@ func (e *Engine) previewMerge(ctx context.Context, l *link, p *Pair, tw *models.
 	if err := e.db(ctx).Where("twin_id = ? AND applied_at IS NULL", tw.ID).Find(&open).Error; err != nil {
 		return fmt.Errorf("load conflicts: %w", err)
 	}
-	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{}}
+	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{},
+		FirstSync: FirstSyncFields(&l.Rules, base)}
 	opt.UpdatedLocal, _ = p.Local.Issue.Updated()
 	opt.UpdatedRemote, _ = p.Remote.Issue.Updated()
 	for _, c := range open {
@@ -264,6 +267,9 @@ func (e *Engine) previewUpdate(ctx context.Context, p *Pair, src, dst *Side, val
 	}
 	if len(in.Fields) > 0 {
 		w.Payload = payloadJSON(in)
+		if w.Err = rejectedFields(ctx, dst, in.Fields); w.Err != "" {
+			return w
+		}
 	}
 	for i := range p.Rules.Fields {
 		f := &p.Rules.Fields[i]
@@ -272,6 +278,26 @@ func (e *Engine) previewUpdate(ctx context.Context, p *Pair, src, dst *Side, val
 		}
 	}
 	return w
+}
+
+// rejectedFields names the fields of a write that Jira would reject because they are not on
+// dst's edit screen (read-only fields such as Created or Votes never are); "" when all are.
+func rejectedFields(ctx context.Context, dst *Side, fields map[string]any) string {
+	meta, err := dst.Jira.EditMeta(ctx, dst.Issue.ID)
+	if err != nil {
+		return ""
+	}
+	var bad []string
+	for _, id := range slices.Sorted(maps.Keys(fields)) {
+		if _, ok := meta[id]; !ok {
+			bad = append(bad, id)
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Jira would reject this write: %s is not on the edit screen of %s (a read-only field, or one missing from that screen). Change the mapping so this field is not a target.",
+		strings.Join(bad, ", "), dst.Issue.Key)
 }
 
 // previewStatus finds the transitions that would bring dst to the status v: Jira's offered

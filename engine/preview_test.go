@@ -112,3 +112,23 @@ func TestPreviewUnknownKey(t *testing.T) {
 		t.Errorf("unknown connection: %v", err)
 	}
 }
+
+// TestPreviewNamesAFieldJiraWouldReject: a rule whose target is read-only on the other side (a
+// text into Votes) previews as an error naming the field, not as "would update".
+func TestPreviewNamesAFieldJiraWouldReject(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(testRules(), nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "Read-only target"})
+	settle(t, n)
+	r := testRules()
+	r.Fields = append(r.Fields, FieldRule{Name: "ref", Kind: KindText, Local: "customfield_10100", Remote: "votes", Direction: DirOut})
+	setRules(t, n, n.conns[0], r)
+	w.edit("A", a.Key, map[string]any{"customfield_10100": "CR-9"})
+	res, err := n.e.Preview(w.ctx, n.conns[0].ID, a.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Writes) != 1 || !strings.Contains(res.Writes[0].Err, "votes is not on the edit screen") {
+		t.Fatalf("writes = %+v, want an error naming votes", res.Writes)
+	}
+}

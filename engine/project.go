@@ -23,6 +23,9 @@ type Shared map[string]string
 type Baseline struct {
 	Local  Shared `json:"local"`
 	Remote Shared `json:"remote"`
+	// Rev is the revision of each field's rule the entries were agreed under (Rules.Revision);
+	// a field whose rule changed since is on its first sync (engine/firstsync.go).
+	Rev map[string]string `json:"rev,omitempty"`
 }
 
 // ParseBaseline decodes Twin.Baseline; an empty document is an empty baseline.

@@ -36,6 +36,7 @@ func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
 	if l.Conn.Paused {
 		return nil // stays dirty until the connection resumes
 	}
+	l = l.withoutSkipped(&tw)
 	if err := e.reconcile(ctx, l, &tw); err != nil {
 		return e.fail(ctx, l, &tw, err)
 	}
@@ -178,7 +179,8 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	if err := e.DB.WithContext(ctx).Where("twin_id = ? AND applied_at IS NULL", tw.ID).Find(&conflicts).Error; err != nil {
 		return fmt.Errorf("load conflicts: %w", err)
 	}
-	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{}}
+	opt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}, Decided: map[string]string{},
+		FirstSync: FirstSyncFields(&l.Rules, base)}
 	opt.UpdatedLocal, _ = first[0].Updated()
 	opt.UpdatedRemote, _ = first[1].Updated()
 	var applied []uint
@@ -441,6 +443,9 @@ func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySinc
 			}
 		}
 	}
+	nb.Rev = base.Rev
+	l.Rules.stamp(&nb, held)
+	keepSkipped(&nb, base, tw)
 	now := e.now()
 	upd := map[string]any{"baseline": nb.String(), "last_synced_at": now, "last_error": "", "error_count": 0,
 		"next_attempt_at": nil, "state": models.TwinActive, "local_key": after[0].Key, "remote_key": after[1].Key}

@@ -164,6 +164,7 @@ func (e *Engine) RecoverWith(ctx context.Context, connID uint, opt RecoverOption
 		if opt.DryRun {
 			continue
 		}
+		l.Rules.stamp(&base, nil) // agreed under the rules in force: not a first sync
 		lid, rid := issues[0].ID, issues[1].ID
 		tw.LocalIssueID, tw.LocalKey, tw.RemoteIssueID, tw.RemoteKey = &lid, issues[0].Key, &rid, issues[1].Key
 		tw.Baseline = base.String()

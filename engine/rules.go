@@ -63,6 +63,10 @@ type FieldRule struct {
 	ReverseValues map[string]string `json:"reverse_values,omitempty"`
 	// Default is written when the value is unknown on the target (an unmapped option).
 	Default string `json:"default,omitempty"`
+	// FirstSync is what the field does on its first sync for a twin (newly mapped, or its
+	// direction, value map or user map changed): fill (default), local, remote or keep
+	// (engine/firstsync.go). An empty value never overwrites a non-empty one either way.
+	FirstSync string `json:"first_sync,omitempty"`
 }
 
 // UserMap says how users are matched across sides.
@@ -170,6 +174,11 @@ func (r *Rules) Validate() []*RuleError {
 		case "", DirBoth, DirOut, DirIn:
 		default:
 			errs = append(errs, &RuleError{p + ".direction", "both, out or in"})
+		}
+		switch f.FirstSync {
+		case "", FirstSyncFill, FirstSyncLocal, FirstSyncRemote, FirstSyncKeep:
+		default:
+			errs = append(errs, &RuleError{p + ".first_sync", "fill, local, remote or keep"})
 		}
 	}
 	for i, v := range r.Comments.AllowVisibilities {

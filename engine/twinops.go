@@ -189,6 +189,8 @@ type FieldStateInput struct {
 	UpdatedRemote     time.Time
 	// Conflicts are the twin's conflicts not yet applied (open or decided).
 	Conflicts []models.Conflict
+	// FirstSync lists the fields on their first sync for this twin (FirstSyncFields).
+	FirstSync map[string]bool
 	// Failing is true when the twin has a last error, an open SyncError or is quarantined.
 	Failing bool
 }
@@ -200,7 +202,7 @@ type FieldStateInput struct {
 // type, which is set at create only).
 func FieldStates(rules []FieldRule, in FieldStateInput) []FieldState {
 	opt := MergeOptions{Policy: in.Policy, UpdatedLocal: in.UpdatedLocal, UpdatedRemote: in.UpdatedRemote,
-		Held: map[string]bool{}, Decided: map[string]string{}}
+		Held: map[string]bool{}, Decided: map[string]string{}, FirstSync: in.FirstSync}
 	for _, c := range in.Conflicts {
 		switch c.Decision {
 		case "":
@@ -258,6 +260,8 @@ func FieldStates(rules []FieldRule, in FieldStateInput) []FieldState {
 			switch {
 			case f.Kind == KindIssueType:
 				fs.Note = "the issue type is set when the issue is created, never changed afterwards"
+			case in.FirstSync[f.Name]:
+				fs.Note = "first sync of this field: its rule's choice leaves both values as they are (an empty value never overwrites a filled one)"
 			case dir == DirOut:
 				fs.Note = "this field only travels local → remote"
 			case dir == DirIn:
@@ -319,6 +323,7 @@ func (e *Engine) InspectTwin(ctx context.Context, twinID uint, timeout time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("inspect twin %d: %w", twinID, err)
 	}
+	l = l.withoutSkipped(tw)
 	snap := &TwinSnapshot{Twin: *tw, Conn: *l.Conn}
 	sides := [2]*IssueSnapshot{&snap.Local, &snap.Remote}
 	var wg sync.WaitGroup
@@ -368,7 +373,7 @@ func (e *Engine) InspectTwin(ctx context.Context, twinID uint, timeout time.Dura
 	}
 	in := FieldStateInput{Base: base, Local: snap.Local.Shared, Remote: snap.Remote.Shared,
 		LocalOK: snap.Local.Issue != nil, RemoteOK: snap.Remote.Issue != nil, Policy: l.Conn.ConflictPolicy,
-		Conflicts: conflicts, Failing: tw.LastError != "" || openErrs > 0 || tw.State == models.TwinQuarantined}
+		Conflicts: conflicts, FirstSync: FirstSyncFields(&l.Rules, base), Failing: tw.LastError != "" || openErrs > 0 || tw.State == models.TwinQuarantined}
 	in.UpdatedLocal, _ = snap.Local.Issue.Updated()
 	in.UpdatedRemote, _ = snap.Remote.Issue.Updated()
 	snap.Fields = FieldStates(l.Rules.Fields, in)

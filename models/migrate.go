@@ -57,6 +57,12 @@ var Migrations = []Migration{
 		}
 		return nil
 	}},
+	{Version: 7, Name: "fields skipped for one twin", Up: func(tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&Twin{}, "SkipFields") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&Twin{}, "SkipFields")
+	}},
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.

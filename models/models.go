@@ -124,8 +124,11 @@ type Twin struct {
 	// CreateAttemptedAt is set (and committed) before the engine asks Jira to create the missing
 	// issue of a pending twin, so a retried create looks for the issue first (migration 2).
 	CreateAttemptedAt *time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// SkipFields is the JSON array of shared field names left out of this twin's sync (a field
+	// Jira rejects for this pair only; migration 7). Empty: every field syncs.
+	SkipFields string `gorm:"type:text"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CommentTwin maps a comment on one side to its copy on the other.

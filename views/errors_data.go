@@ -81,4 +81,6 @@ type ErrorDetail struct {
 	ListURL              string
 	SameGroupURL         string
 	CanRetry             bool
+	// Skip offers "skip this field for this twin" (config and data errors of a twin); URL empty: not offered.
+	Skip ErrorSkip
 }

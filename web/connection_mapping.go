@@ -59,6 +59,8 @@ type ruleInput struct {
 	// on purpose and is not pre-filled (a saved map loads back exactly as it was saved).
 	Reviewed      bool
 	ReverseValues map[string]string
+	// FirstSync is the first-sync choice of the rule (engine.FirstSync*; "" = fill).
+	FirstSync string
 }
 
 // mappingOf is the editor state of stored rules.
@@ -78,7 +80,7 @@ func mappingOf(cn *models.Connection, r engine.Rules) mappingInput {
 	in.UsersReviewed = r.Users.Map != nil
 	for _, f := range r.Fields {
 		in.Rows = append(in.Rows, ruleInput{Name: f.Name, Kind: f.Kind, Local: f.Local, Remote: f.Remote, Dir: f.Direction,
-			Default: f.Default, Values: f.Values, ReverseValues: f.ReverseValues, Reviewed: f.Values != nil})
+			Default: f.Default, Values: f.Values, ReverseValues: f.ReverseValues, Reviewed: f.Values != nil, FirstSync: f.FirstSync})
 	}
 	return in
 }
@@ -138,7 +140,8 @@ func readMapping(c echo.Context, stored engine.Rules) (mappingInput, string, err
 func rowInput(form url.Values, i int) ruleInput {
 	k := func(name string) string { return "f" + strconv.Itoa(i) + "." + name }
 	get := func(name string) string { return strings.TrimSpace(form.Get(k(name))) }
-	r := ruleInput{Name: get("name"), Kind: get("kind"), Local: get("local"), Remote: get("remote"), Dir: get("dir"), Default: get("default")}
+	r := ruleInput{Name: get("name"), Kind: get("kind"), Local: get("local"), Remote: get("remote"), Dir: get("dir"), Default: get("default"),
+		FirstSync: get("first")}
 	if form.Get(k("vfor")) != valueMapFor(r) {
 		// The kind or a field changed since the value map was shown: it no longer applies,
 		// and the new one is pre-filled afresh.
@@ -230,6 +233,13 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode rules: %w", err)
 	}
+	if _, perr := engine.ParseRules(cn.Rules); perr == nil && s.engine != nil {
+		// Baselines older than rule revisions learn the rules they were agreed under, so the
+		// fields this save changes start their first sync on those twins too.
+		if _, err := s.engine.StampLegacyBaselines(ctx, cn.ID, stored); err != nil {
+			return err
+		}
+	}
 	if err := s.db.WithContext(ctx).Model(&models.Connection{}).Where("id = ?", cn.ID).Updates(map[string]any{
 		"rules": string(doc), "conflict_policy": in.Conflict, "deletion_policy": in.Deletion}).Error; err != nil {
 		return fmt.Errorf("save rules of connection %d: %w", cn.ID, err)
@@ -312,9 +322,13 @@ func buildRules(in mappingInput, meta [2]sideMeta) (engine.Rules, map[string]str
 		if name == "" {
 			name = row.Local
 		}
-		fr := engine.FieldRule{Name: name, Kind: kind, Local: row.Local, Remote: row.Remote, Direction: row.Dir, Default: row.Default}
+		fr := engine.FieldRule{Name: name, Kind: kind, Local: row.Local, Remote: row.Remote, Direction: row.Dir, Default: row.Default,
+			FirstSync: row.FirstSync}
 		if fr.Direction == engine.DirBoth {
 			fr.Direction = ""
+		}
+		if fr.FirstSync == engine.FirstSyncFill {
+			fr.FirstSync = ""
 		}
 		if mappableKind(kind) {
 			fr.Values, fr.ReverseValues = row.Values, row.ReverseValues
@@ -328,6 +342,8 @@ func buildRules(in mappingInput, meta [2]sideMeta) (engine.Rules, map[string]str
 			if meta[side].Err == "" && len(fields[side]) > 0 {
 				if _, ok := fields[side][id]; !ok {
 					errs[k] = fmt.Sprintf("This Jira has no field %q.", id)
+				} else if msg := fieldAccessProblem(&meta[side], fields[side][id], rowWrites(row.Dir, side)); msg != "" {
+					errs[k] = msg
 				}
 			}
 		}
@@ -423,20 +439,19 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 	}
 	fields := [2]map[string]jira.Field{{}, {}}
 	for i := range meta {
-		var opts []views.MappingFieldOption
 		for _, fd := range meta[i].Fields {
 			fields[i][fd.ID] = fd
-			opts = append(opts, views.MappingFieldOption{ID: fd.ID, Label: fieldLabel(fd), Kind: suggestKind(fd)})
-		}
-		if i == 0 {
-			f.LocalFields = opts
-		} else {
-			f.RemoteFields = opts
 		}
 	}
+	f.LocalFields, f.RemoteFields = fieldOptions(&meta[0], false), fieldOptions(&meta[1], false)
+	firstSync := s.firstSyncRows(c.Request().Context(), cn, in, meta)
 	for i, row := range in.Rows {
 		v := views.MappingRow{Index: i, Name: row.Name, Kind: row.Kind, Local: row.Local, Remote: row.Remote, Direction: row.Dir,
-			Default: row.Default, SuggestedKind: suggestRowKind(row, fields), ValuesFor: valueMapFor(row)}
+			Default: row.Default, SuggestedKind: suggestRowKind(row, fields), ValuesFor: valueMapFor(row), FirstSync: row.FirstSync,
+			LocalFields: fieldOptions(&meta[0], rowWrites(row.Dir, 0)), RemoteFields: fieldOptions(&meta[1], rowWrites(row.Dir, 1))}
+		if fs, ok := firstSync[i]; ok {
+			v.FirstSyncShown, v.Impact = true, fs
+		}
 		kind := row.Kind
 		if kind == "" {
 			kind = v.SuggestedKind

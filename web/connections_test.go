@@ -432,6 +432,14 @@ func TestConnectionMappingValidation(t *testing.T) {
 		{"bad visibility", func(v url.Values) { v.Set("comments_visibilities", "everyone") }, "comments.visibilities", "group:NAME"},
 		{"negative size", func(v url.Values) { v.Set("attachments_max", "-1") }, "attachments.max", "negative"},
 		{"no conflict policy", func(v url.Values) { v.Del("conflict") }, "conflict", "Choose"},
+		{"read-only target (Created -> Votes)", func(v url.Values) {
+			v.Set("f0.local", "created")
+			v.Set("f0.remote", "votes")
+			v.Set("f0.kind", engine.KindText)
+			v.Set("f0.dir", engine.DirOut)
+		}, "f0.remote", "Jira would reject writes to Votes (votes)"},
+		{"read-only field both ways", func(v url.Values) { v.Set("f0.local", "created"); v.Set("f0.kind", engine.KindText) }, "f0.local", "Created (created)"},
+		{"unreadable field", func(v url.Values) { v.Set("f0.remote", "timetracking"); v.Set("f0.dir", engine.DirIn) }, "f0.remote", "does not return it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

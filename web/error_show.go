@@ -96,6 +96,7 @@ func (s *Server) errorShow(c echo.Context) error {
 		d.Instance = views.ErrorsLink{Label: nameOr(names, *e.InstanceID), URL: s.errorsRouteOr(s.url(RouteInstances), "instances.edit", *e.InstanceID)}
 	}
 	d.SameGroupURL = s.errorsListURL(same.values(1))
+	s.errorSkipOffer(ctx, &e, &d)
 	return Render(c, http.StatusOK, views.ErrorShow(s.page(c, fmt.Sprintf("Error #%d", e.ID), RouteErrors), d))
 }
 

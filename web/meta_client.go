@@ -23,6 +23,7 @@ type metaJira interface {
 	IssueTypes(ctx context.Context) ([]jira.IssueType, error)
 	CreateMetaIssueTypes(ctx context.Context, projectIDOrKey string) ([]jira.IssueType, error)
 	CreateMetaFields(ctx context.Context, projectIDOrKey, issueTypeID string) ([]jira.FieldMeta, error)
+	EditMeta(ctx context.Context, idOrKey string) (map[string]jira.FieldMeta, error)
 	Search(ctx context.Context, q jira.SearchQuery) (*jira.SearchPage, error)
 	SearchUsers(ctx context.Context, query string, opt jira.UserSearchOptions) ([]jira.User, error)
 }
@@ -86,6 +87,9 @@ type sideMeta struct {
 	// the chosen project's issue types.
 	Options map[string][]string
 	Users   []jira.User
+	// Writable lists the fields a create or an edit accepts (the create screens of the chosen
+	// issue types and the edit screen of a recent issue); nil when unknown.
+	Writable map[string]bool
 }
 
 // loadScopeMeta reads the projects and, when a project is chosen, its issue types.
@@ -147,6 +151,10 @@ func (s *Server) loadMappingMeta(ctx context.Context, inst *models.Instance, pro
 	if m.IssueTypes, err = j.CreateMetaIssueTypes(ctx, project); err != nil {
 		return fail(err)
 	}
+	m.Writable = map[string]bool{}
+	if err := s.loadEditScreen(ctx, j, project, &m); err != nil {
+		return fail(err)
+	}
 	wanted := splitNames(issueTypes)
 	for _, it := range m.IssueTypes {
 		if len(wanted) > 0 && !containsFold(wanted, it.Name) {
@@ -157,6 +165,7 @@ func (s *Server) loadMappingMeta(ctx context.Context, inst *models.Instance, pro
 			return fail(err)
 		}
 		for _, fm := range fms {
+			m.Writable[fm.FieldID] = true
 			if !strings.HasPrefix(fm.FieldID, "customfield_") {
 				continue
 			}

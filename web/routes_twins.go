@@ -8,6 +8,7 @@ const (
 	RouteTwinResync        = "twin.resync"
 	RouteTwinUnlinkConfirm = "twin.unlink.confirm"
 	RouteTwinUnlink        = "twin.unlink"
+	RouteTwinUnskip        = "twin.unskip"
 )
 
 // twinsRoutes are the twin pages beyond the list (routes.go).
@@ -17,5 +18,6 @@ func (s *Server) twinsRoutes() []route {
 		{http.MethodPost, "/twins/:id/resync", RouteTwinResync, false, s.twinResync, nil},
 		{http.MethodGet, "/twins/:id/unlink", RouteTwinUnlinkConfirm, false, s.twinUnlinkConfirm, nil},
 		{http.MethodPost, "/twins/:id/unlink", RouteTwinUnlink, false, s.twinUnlink, nil},
+		{http.MethodPost, "/twins/:id/unskip", RouteTwinUnskip, false, s.twinUnskip, nil},
 	}
 }

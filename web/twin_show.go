@@ -86,6 +86,7 @@ func (s *Server) twinView(c echo.Context, live bool) (views.TwinView, error) {
 	if err := s.twinRecords(ctx, tw, &v); err != nil {
 		return v, err
 	}
+	v.Skipped = s.twinSkippedFields(tw)
 	return v, nil
 }
 
