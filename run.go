@@ -119,9 +119,9 @@ func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 		}
 		v, _ := n.db.SchemaVersion(ctx)
 		n.log.Info("database ready", "dialect", n.db.Dialect, "schema_version", v, "applied", applied)
-	} else if v, err := n.db.SchemaVersion(ctx); err != nil || v < len(models.Migrations) {
+	} else if v, err := n.db.SchemaVersion(ctx); err != nil || v < models.LatestVersion() {
 		n.Close()
-		return nil, fmt.Errorf("the database schema is at version %d, this build needs %d: run `airlock migrate` first", v, len(models.Migrations))
+		return nil, fmt.Errorf("the database schema is at version %d, this build needs %d: run `airlock migrate` first", v, models.LatestVersion())
 	}
 	if m == modeMigrate {
 		return n, nil

@@ -65,6 +65,15 @@ var Migrations = []Migration{
 	}},
 }
 
+// LatestVersion is the highest version this build migrates to (versions may have gaps).
+func LatestVersion() int {
+	v := 0
+	for _, m := range Migrations {
+		v = max(v, m.Version)
+	}
+	return v
+}
+
 // SchemaVersion returns the highest applied migration, 0 for an empty database.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	if !db.Migrator().HasTable(&SchemaVersion{}) {
