@@ -68,10 +68,7 @@ var commands = []command{
 			"--class auth also unblocks instances after their credentials were fixed.", runRetry},
 	{"rotate-key", "re-encrypt stored Jira credentials from AIRLOCK_SECRET_KEY_OLD to AIRLOCK_SECRET_KEY", rotateKeyHelp, runRotateKey},
 	{"bench", "run a benchmark scenario (lag, bulk, calls, scale, chaos) against emulated Jiras", bench.Help, runBench},
-	{"version", "print the version", "Prints Airlock's version.", func(_ context.Context, _ func(string) string, _ []string, stdout, _ io.Writer) error {
-		fmt.Fprintln(stdout, "airlock", version)
-		return nil
-	}},
+	{"version", "print the version and the revision it was built from", "Prints Airlock's version, module version and the VCS revision recorded in the build information.", runVersion},
 }
 
 func main() {
