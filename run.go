@@ -206,7 +206,11 @@ func runDev(ctx context.Context, env func(string) string, args []string, _, stde
 		return err
 	}
 	if *withDemo {
-		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Traffic: *traffic, Logger: n.log})
+		addrs := map[string]string{}
+		for _, name := range demo.Names {
+			addrs[name] = strings.TrimSpace(env(demo.AddrVar(name)))
+		}
+		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Addrs: addrs, Traffic: *traffic, Logger: n.log})
 		if err != nil {
 			return err
 		}
