@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -139,5 +140,50 @@ func TestTwinPageSplitNamesTheRelayIssue(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d GETs of the relay issue with properties, want 1", n)
+	}
+}
+
+// Every link the console shows into an emulated Jira (twin list, twin page, connection page)
+// opens that Jira's read-only issue or project page (issue 12.10).
+func TestConsoleIssueLinksOpen(t *testing.T) {
+	e := newConnEnv(t)
+	cn := e.connection(t, engine.DefaultRules())
+	aID, aKey := e.chainIssue(t, "A", "ALPHA")
+	abID, abKey := e.chainIssue(t, "AB", "RELAY")
+	tw := &models.Twin{ConnectionID: cn.ID, SyncID: "s-a", State: models.TwinActive, LocalIssueID: &aID, LocalKey: aKey, RemoteIssueID: &abID, RemoteKey: abKey}
+	if err := e.db.Create(tw).Error; err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, page := range []string{"/twins", e.s.twinURL(tw.ID), "/connections/" + strconv.Itoa(int(cn.ID))} {
+		parse(t, e.get(t, page, e.token)).Find("a[href]").Each(func(_ int, s *goquery.Selection) {
+			href := s.AttrOr("href", "")
+			for _, name := range []string{"A", "AB"} {
+				if strings.HasPrefix(href, e.sim.Instance(name).URL()+"/browse/") {
+					seen[href] = true
+				}
+			}
+		})
+	}
+	for _, want := range []string{aKey, abKey, "ALPHA"} {
+		found := false
+		for href := range seen {
+			found = found || strings.HasSuffix(href, "/browse/"+want)
+		}
+		if !found {
+			t.Errorf("no console link to %s (links %v)", want, seen)
+		}
+	}
+	for href := range seen {
+		req, _ := http.NewRequest(http.MethodGet, href, nil)
+		req.SetBasicAuth("alice", "alice")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: %d %s", href, res.StatusCode, res.Header.Get("Content-Type"))
+		}
 	}
 }
