@@ -172,13 +172,11 @@ func displayValue(v any) string {
 	case []string:
 		return strings.Join(x, ", ")
 	case []obj:
-		parts := make([]string, 0, len(x))
-		for _, e := range x {
-			if s := displayValue(e); s != "" {
-				parts = append(parts, s)
-			}
+		list := make([]any, len(x))
+		for i, e := range x {
+			list[i] = e
 		}
-		return strings.Join(parts, ", ")
+		return displayValue(list)
 	}
 	b, _ := json.Marshal(v)
 	return string(b)

@@ -25,6 +25,19 @@ func (e *connEnv) chainIssue(t *testing.T, inst, project string) (string, string
 	return ci.ID, ci.Key
 }
 
+// linkedPair stores connection A -> AB and a twin of two new issues, one on each side.
+func (e *connEnv) linkedPair(t *testing.T) (*models.Connection, *models.Twin) {
+	t.Helper()
+	cn := e.connection(t, engine.DefaultRules())
+	aID, aKey := e.chainIssue(t, "A", "ALPHA")
+	abID, abKey := e.chainIssue(t, "AB", "RELAY")
+	tw := &models.Twin{ConnectionID: cn.ID, SyncID: "s-a", State: models.TwinActive, LocalIssueID: &aID, LocalKey: aKey, RemoteIssueID: &abID, RemoteKey: abKey}
+	if err := e.db.Create(tw).Error; err != nil {
+		t.Fatal(err)
+	}
+	return cn, tw
+}
+
 // Single topology (issue 12.7): the twin page of A <-> AB shows A <-> AB <-> B with each
 // hop's state and links to the twin of the next hop, which links back; the issue links open
 // on the emulated Jiras.
@@ -71,14 +84,8 @@ func TestTwinPageShowsTheRelayChain(t *testing.T) {
 	// Every issue link of the chain that points at an emulated Jira opens its issue page.
 	for _, key := range []string{aKey, abKey} {
 		href := chain.Find(`a:contains("`+key+`")`).AttrOr("href", "")
-		req, _ := http.NewRequest(http.MethodGet, href, nil)
-		req.SetBasicAuth("alice", "alice")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body := bodyString(t, res)
-		if res.StatusCode != http.StatusOK || !strings.Contains(body, key) {
+		res := openAsAlice(t, href)
+		if body := bodyString(t, res); res.StatusCode != http.StatusOK || !strings.Contains(body, key) {
 			t.Errorf("%s (%s): %d", key, href, res.StatusCode)
 		}
 	}
@@ -95,13 +102,8 @@ func TestTwinPageShowsTheRelayChain(t *testing.T) {
 // with one GET); a non-http peer address from the relay is shown, never linked.
 func TestTwinPageSplitNamesTheRelayIssue(t *testing.T) {
 	e := newConnEnv(t)
-	cn := e.connection(t, engine.DefaultRules())
-	aID, aKey := e.chainIssue(t, "A", "ALPHA")
-	abID, abKey := e.chainIssue(t, "AB", "RELAY")
-	tw := &models.Twin{ConnectionID: cn.ID, SyncID: "s-a", State: models.TwinActive, LocalIssueID: &aID, LocalKey: aKey, RemoteIssueID: &abID, RemoteKey: abKey}
-	if err := e.db.Create(tw).Error; err != nil {
-		t.Fatal(err)
-	}
+	cn, tw := e.linkedPair(t)
+	aID, aKey, abID, abKey := *tw.LocalIssueID, tw.LocalKey, *tw.RemoteIssueID, tw.RemoteKey
 	ours := engine.ConnectionKey(e.a, e.ab, cn)
 	prop := engine.TwinValue{V: 1, Links: map[string]engine.TwinLink{
 		ours:               {SyncID: "s-a", PeerBaseURL: e.a.BaseURL, PeerID: aID, PeerKey: aKey},
@@ -147,13 +149,8 @@ func TestTwinPageSplitNamesTheRelayIssue(t *testing.T) {
 // opens that Jira's read-only issue or project page (issue 12.10).
 func TestConsoleIssueLinksOpen(t *testing.T) {
 	e := newConnEnv(t)
-	cn := e.connection(t, engine.DefaultRules())
-	aID, aKey := e.chainIssue(t, "A", "ALPHA")
-	abID, abKey := e.chainIssue(t, "AB", "RELAY")
-	tw := &models.Twin{ConnectionID: cn.ID, SyncID: "s-a", State: models.TwinActive, LocalIssueID: &aID, LocalKey: aKey, RemoteIssueID: &abID, RemoteKey: abKey}
-	if err := e.db.Create(tw).Error; err != nil {
-		t.Fatal(err)
-	}
+	cn, tw := e.linkedPair(t)
+	aKey, abKey := tw.LocalKey, tw.RemoteKey
 	seen := map[string]bool{}
 	for _, page := range []string{"/twins", e.s.twinURL(tw.ID), "/connections/" + strconv.Itoa(int(cn.ID))} {
 		parse(t, e.get(t, page, e.token)).Find("a[href]").Each(func(_ int, s *goquery.Selection) {
@@ -175,15 +172,25 @@ func TestConsoleIssueLinksOpen(t *testing.T) {
 		}
 	}
 	for href := range seen {
-		req, _ := http.NewRequest(http.MethodGet, href, nil)
-		req.SetBasicAuth("alice", "alice")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := openAsAlice(t, href)
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("%s: %d %s", href, res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	}
+}
+
+// openAsAlice opens a link into an emulated Jira as a browser logged in as alice would.
+func openAsAlice(t *testing.T, href string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, href, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("alice", "alice")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
