@@ -171,3 +171,16 @@ func hasRoutePath(rs []RouteInfo, path string) bool {
 	}
 	return false
 }
+
+// Test on the edit form with a 2 MB secret does not fall back to the stored secret (an emptied
+// field would otherwise read as "keep the stored one"): it stops and names the limit.
+func TestOversizedSecretIsNotTheStoredOne(t *testing.T) {
+	e := newC1Env(t, nil)
+	inst := e.addInstance(t, "A", "https://a.example.com", "sync", "pw-a-123")
+	res := e.post(t, "/instances/test", url.Values{"id": {strconv.Itoa(int(inst.ID))}, "base_url": {"https://a.example.com"},
+		"auth_type": {models.AuthBasic}, "username": {"sync"}, "secret": {big}}, true)
+	body := squash(bodyString(t, res))
+	if !strings.Contains(body, "Fill in the fields the test needs first") || !strings.Contains(body, "1 MB limit") {
+		t.Errorf("test with an oversized secret: %d %.300s", res.StatusCode, body)
+	}
+}
