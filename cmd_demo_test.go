@@ -28,52 +28,11 @@ func TestDevDemoCarriesAnIssueAndAComment(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
 	env := map[string]string{"AIRLOCK_LISTEN": addr, "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error"}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, envOf(env), []string{"dev", "--demo", "--demo-ports=random"}, io.Discard, io.Discard)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("dev exited %d", code)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("dev did not stop")
-		}
-	}()
-	var resp *http.Response
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	startDev(t, env, "dev", "--demo", "--demo-ports=random")
 
 	// The demo's Jiras are on random ports: read their addresses from the node's database.
-	cfg, err := config.Load(envOf(env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := models.Open(context.Background(), models.OpenOptions{SQLitePath: cfg.SQLitePath()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	urls := map[string]string{}
-	for _, name := range demo.Names {
-		var in models.Instance
-		if err := db.Where("name = ?", demo.InstancePrefix+name).First(&in).Error; err != nil {
-			t.Fatalf("demo instance %s: %v", name, err)
-		}
-		urls[name] = in.BaseURL
-	}
+	db, urls := demoInstanceURLs(t, env)
 	var conns int64
 	db.Model(&models.Connection{}).Where("name LIKE ?", demo.ConnectionPrefix+"%").Count(&conns)
 	if conns != 2 {
@@ -205,4 +164,105 @@ func TestDemoSetupIsIdempotent(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("AB serverInfo: %d", resp.StatusCode)
 	}
+}
+
+// freeAddr is a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// `dev --demo` honours JIRASIM_A_ADDR, JIRASIM_AB_ADDR, JIRASIM_B_ADDR and AIRLOCK_LISTEN
+// (issue 12.10): the Jiras and the console listen exactly there and the demo instances point
+// at those addresses; an address that is taken stops dev with the variable named.
+func TestDevDemoHonoursAddresses(t *testing.T) {
+	env := map[string]string{"AIRLOCK_LISTEN": freeAddr(t), "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error",
+		"JIRASIM_A_ADDR": freeAddr(t), "JIRASIM_AB_ADDR": freeAddr(t), "JIRASIM_B_ADDR": freeAddr(t)}
+	startDev(t, env, "dev", "--demo")
+	for _, name := range demo.Names {
+		resp, err := http.Get("http://" + env[demo.AddrVar(name)] + demo.ContextPath + "/rest/api/2/serverInfo")
+		if err != nil {
+			t.Errorf("Jira %s on %s: %v", name, env[demo.AddrVar(name)], err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("Jira %s serverInfo: %d", name, resp.StatusCode)
+		}
+	}
+	_, urls := demoInstanceURLs(t, env)
+	for _, name := range demo.Names {
+		if want := "http://" + env[demo.AddrVar(name)] + demo.ContextPath; urls[name] != want {
+			t.Errorf("instance %s at %q, want %q", name, urls[name], want)
+		}
+	}
+
+	// A second dev on the same Jira addresses cannot listen there: it says which variable.
+	env2 := map[string]string{"AIRLOCK_LISTEN": freeAddr(t), "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error",
+		"JIRASIM_A_ADDR": freeAddr(t), "JIRASIM_AB_ADDR": env["JIRASIM_AB_ADDR"]}
+	var errb strings.Builder
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Second) // bounded even when the address is not honoured
+	defer cancel2()
+	if code := run(ctx2, envOf(env2), []string{"dev", "--demo", "--demo-ports=random"}, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "JIRASIM_AB_ADDR="+env["JIRASIM_AB_ADDR"]) {
+		t.Errorf("busy JIRASIM_AB_ADDR: exit %d, stderr %q", code, errb.String())
+	}
+
+}
+
+// startDev runs `airlock` with args and env until the test ends (then it must exit 0 within
+// 30 s), and waits until the console at AIRLOCK_LISTEN is ready.
+func startDev(t *testing.T, env map[string]string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, envOf(env), args, io.Discard, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("dev exited %d", code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("dev did not stop")
+		}
+	})
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var resp *http.Response
+		if resp, err = http.Get("http://" + env["AIRLOCK_LISTEN"] + "/readyz"); err == nil {
+			resp.Body.Close()
+			return
+		}
+	}
+	t.Fatal(err)
+}
+
+// demoInstanceURLs opens the dev node's database (closed when the test ends) and reads the base
+// URLs of the demo instances by name (A, AB, B).
+func demoInstanceURLs(t *testing.T, env map[string]string) (*models.DB, map[string]string) {
+	t.Helper()
+	cfg, err := config.Load(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.Open(context.Background(), models.OpenOptions{SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	urls := map[string]string{}
+	for _, name := range demo.Names {
+		var in models.Instance
+		if err := db.Where("name = ?", demo.InstancePrefix+name).First(&in).Error; err != nil {
+			t.Fatalf("demo instance %s: %v", name, err)
+		}
+		urls[name] = in.BaseURL
+	}
+	return db, urls
 }

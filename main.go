@@ -38,7 +38,8 @@ var commands = []command{
 			"outbox makes that safe). Migrations run automatically. Without AIRLOCK_SECRET_KEY a key is\n" +
 			"generated into AIRLOCK_DATA_DIR; without AIRLOCK_ADMIN_PASSWORD a password for the first\n" +
 			"console user is generated and printed once.\n\n" +
-			"  --demo               also start emulated Jiras A, AB and B (127.0.0.1:8081-8083, /jira)\n" +
+			"  --demo               also start emulated Jiras A, AB and B (127.0.0.1:8081-8083, /jira;\n" +
+			"                       JIRASIM_A_ADDR, JIRASIM_AB_ADDR, JIRASIM_B_ADDR choose other addresses)\n" +
 			"                       with a relay A <-> AB <-> B configured: no setup by hand\n" +
 			"  --traffic            with --demo: create and edit issues on A now and then, as alice\n" +
 			"  --demo-ports MODE    with --demo: fixed (8081-8083 when free, the default) or random", runDev},
@@ -68,10 +69,7 @@ var commands = []command{
 			"--class auth also unblocks instances after their credentials were fixed.", runRetry},
 	{"rotate-key", "re-encrypt stored Jira credentials from AIRLOCK_SECRET_KEY_OLD to AIRLOCK_SECRET_KEY", rotateKeyHelp, runRotateKey},
 	{"bench", "run a benchmark scenario (lag, bulk, calls, scale, chaos) against emulated Jiras", bench.Help, runBench},
-	{"version", "print the version", "Prints Airlock's version.", func(_ context.Context, _ func(string) string, _ []string, stdout, _ io.Writer) error {
-		fmt.Fprintln(stdout, "airlock", version)
-		return nil
-	}},
+	{"version", "print the version and the revision it was built from", "Prints Airlock's version, module version and the VCS revision recorded in the build information.", runVersion},
 }
 
 func main() {

@@ -131,7 +131,7 @@ func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 		n.Close()
 		return nil, err
 	}
-	n.metrics = metrics.New(version)
+	n.metrics = metrics.New(appVersion())
 	n.insp = asynq.NewInspector(n.broker.ConnOpt())
 	n.metrics.WatchState(metrics.StateSource{DB: n.db, Queue: n.insp, Logger: n.log,
 		Queues: []string{workers.QueueSync, workers.QueuePoll, workers.QueueDefault}})
@@ -207,7 +207,11 @@ func runDev(ctx context.Context, env func(string) string, args []string, _, stde
 		return err
 	}
 	if *withDemo {
-		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Traffic: *traffic, Logger: n.log})
+		addrs := map[string]string{}
+		for _, name := range demo.Names {
+			addrs[name] = strings.TrimSpace(env(demo.AddrVar(name)))
+		}
+		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Addrs: addrs, Traffic: *traffic, Logger: n.log})
 		if err != nil {
 			return err
 		}
@@ -331,7 +335,7 @@ func noArgs(cmd string, args []string) error {
 
 // serveWeb serves the console until ctx ends, then shuts down gracefully.
 func (n *node) serveWeb(ctx context.Context) error {
-	srv, err := web.New(web.Deps{Config: n.cfg, DB: n.db, Sealer: n.sealer, Queue: n.broker, Logger: n.log, Version: version, Engine: n.engine()})
+	srv, err := web.New(web.Deps{Config: n.cfg, DB: n.db, Sealer: n.sealer, Queue: n.broker, Logger: n.log, Version: appVersion(), Engine: n.engine()})
 	if err != nil {
 		return err
 	}

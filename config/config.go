@@ -353,16 +353,24 @@ func (c *Config) Logger() *slog.Logger {
 // SQLitePath is the database file used when DatabaseURL is empty.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "airlock.db") }
 
-// LoadDevSecretKey loads the key a dev node generated into DataDir, when there is one.
+// LoadDevSecretKey loads the key a dev node generated into DataDir, when there is one. A key
+// file readable by other users is made 0600 first.
 func (c *Config) LoadDevSecretKey() error {
 	if c.SecretKey != nil {
 		return nil
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
-	b, err := os.ReadFile(path)
+	fi, err := os.Stat(path)
 	if os.IsNotExist(err) {
 		return nil
 	}
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}

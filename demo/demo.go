@@ -45,6 +45,9 @@ type Options struct {
 	// RandomPorts puts every demo Jira on a random port (tests); otherwise DefaultPorts are
 	// tried first and a random port is taken only when one is busy.
 	RandomPorts bool
+	// Addrs are listen addresses (host:port) by instance name (A, AB, B), from JIRASIM_A_ADDR,
+	// JIRASIM_AB_ADDR and JIRASIM_B_ADDR; a name listed here takes exactly that address.
+	Addrs map[string]string
 	// PollInterval is the connections' poll period (default 2 s).
 	PollInterval time.Duration
 	// Traffic turns on demo traffic: an issue created on A every TrafficEvery (default 20 s) and
@@ -89,7 +92,7 @@ func Setup(ctx context.Context, db *models.DB, sealer *models.Sealer, opts Optio
 	}
 	d := &Demo{URLs: map[string]string{}, Instances: map[string]uint{}, Connections: map[string]uint{}, log: log,
 		sims: map[string]*jirasim.Instance{}}
-	if err := d.startJiras(opts.RandomPorts); err != nil {
+	if err := d.startJiras(opts.RandomPorts, opts.Addrs); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -113,13 +116,20 @@ func Setup(ctx context.Context, db *models.DB, sealer *models.Sealer, opts Optio
 	return d, nil
 }
 
-// startJiras listens on the fixed demo ports when free (random ones otherwise) and serves A, AB
-// and B there.
-func (d *Demo) startJiras(random bool) error {
+// AddrVar is the environment variable that sets the listen address of a demo Jira.
+func AddrVar(name string) string { return "JIRASIM_" + name + "_ADDR" }
+
+// startJiras listens on the addresses asked for, else on the fixed demo ports when free (random
+// ones otherwise), and serves A, AB and B there.
+func (d *Demo) startJiras(random bool, addrs map[string]string) error {
 	for _, name := range Names {
 		var ln net.Listener
 		var err error
-		if !random {
+		if addr := addrs[name]; addr != "" {
+			if ln, err = net.Listen("tcp", addr); err != nil {
+				return fmt.Errorf("demo: %s=%s: Jira %s cannot listen there: %w", AddrVar(name), addr, name, err)
+			}
+		} else if !random {
 			ln, err = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", DefaultPorts[name]))
 			if err != nil {
 				d.log.Warn("demo: port busy, using a random one", "instance", name, "port", DefaultPorts[name], "err", err)

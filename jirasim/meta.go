@@ -356,6 +356,7 @@ func (i *Instance) routes() *http.ServeMux {
 	h("GET "+api+"/attachment/meta", (*rc).attachmentMeta)
 	h("GET "+api+"/attachment/{id}", (*rc).getAttachment)
 	h("DELETE "+api+"/attachment/{id}", (*rc).deleteAttachment)
+	h("GET /browse/{key}", (*rc).browse)
 	h("GET /secure/attachment/{id}/{id2}", (*rc).attachmentContent)
 	// Jira finds the file by id alone; go-jira's DownloadAttachment omits the name.
 	h("GET /secure/attachment/{id}/{$}", (*rc).attachmentContent)

@@ -48,8 +48,8 @@ func Open(ctx context.Context, o OpenOptions) (*DB, error) {
 		g, err = gorm.Open(postgres.Open(o.DatabaseURL), gcfg)
 	} else {
 		dialect = "sqlite"
-		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
+		if err := secureSQLiteFiles(o.SQLitePath, o.Logger); err != nil {
+			return nil, err
 		}
 		g, err = gorm.Open(sqlite.Open(SQLiteDSN(o.SQLitePath)), gcfg)
 	}
@@ -74,6 +74,36 @@ func Open(ctx context.Context, o OpenOptions) (*DB, error) {
 		return nil, fmt.Errorf("reach %s database: %w", dialect, redactURL(err, o.DatabaseURL))
 	}
 	return &DB{DB: g, Dialect: dialect}, nil
+}
+
+// secureSQLiteFiles makes the SQLite file's folder (0700) and the file itself (0600) before
+// SQLite opens it: SQLite creates a new database 0644 and gives its -wal and -shm files the
+// database file's mode, so creating it first keeps all three private. Files and a folder left
+// readable by others (by an older Airlock) are tightened; a folder Airlock may not change is
+// logged and used as it is.
+func secureSQLiteFiles(path string, log *slog.Logger) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil && log != nil {
+			log.Warn("the data folder is readable by other users; make it 0700", "folder", dir, "err", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // SQLiteDSN is the connection string for the SQLite file at path.

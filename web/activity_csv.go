@@ -1,12 +1,14 @@
 package web
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,8 +50,8 @@ func (s *Server) activityCSV(c echo.Context) error {
 	if c.Request().Method == http.MethodHead {
 		return nil
 	}
-	w := csv.NewWriter(c.Response())
-	if err := w.Write(activityCSVHeader); err != nil {
+	w := bufio.NewWriter(c.Response())
+	if err := writeCSVRecord(w, activityCSVHeader); err != nil {
 		return nil // the client went away
 	}
 	var r struct {
@@ -73,11 +75,13 @@ func (s *Server) activityCSV(c echo.Context) error {
 		for i := range rec {
 			rec[i] = activityCSVSafe(rec[i])
 		}
-		if err := w.Write(rec); err != nil {
+		if err := writeCSVRecord(w, rec); err != nil {
 			return nil
 		}
 		if n++; n%500 == 0 {
-			w.Flush()
+			if w.Flush() != nil {
+				return nil
+			}
 			c.Response().Flush()
 		}
 	}
@@ -88,13 +92,41 @@ func (s *Server) activityCSV(c echo.Context) error {
 	return nil
 }
 
-// activityCSVSafe defuses spreadsheet formula injection: a cell that starts with = + - @ (or a tab or
-// carriage return, which some spreadsheets strip first) is prefixed with a single quote.
+// formulaSigns start a formula in Excel, LibreOffice or Google Sheets, the full-width forms
+// included (spreadsheets in CJK locales fold them to the ASCII ones).
+const formulaSigns = "=+-@＝＋－＠"
+
+// activityCSVSafe defuses spreadsheet formula injection: a cell whose text, or any of its
+// ;-separated parts (a spreadsheet opening the file with ; as separator splits there), starts
+// with a formula sign once leading white space is trimmed, or starts with a tab or carriage
+// return (which some spreadsheets strip first), is prefixed with a single quote. Nothing is
+// removed: the quote is the only change.
 func activityCSVSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
+	for part := range strings.SplitSeq(v, ";") {
+		if strings.HasPrefix(part, "\t") || strings.HasPrefix(part, "\r") {
+			return "'" + v
+		}
+		t := strings.TrimLeftFunc(part, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' || r == '\u200B' })
+		if r, _ := utf8.DecodeRuneInString(t); t != "" && strings.ContainsRune(formulaSigns, r) {
+			return "'" + v
+		}
 	}
 	return v
+}
+
+// writeCSVRecord writes one CSV line with every cell in double quotes, so a spreadsheet that
+// splits on ; or tab instead of , still sees each cell whole.
+func writeCSVRecord(w *bufio.Writer, rec []string) error {
+	for i, f := range rec {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		w.WriteByte('"')
+	}
+	_, err := w.WriteString("\r\n")
+	return err
 }
 
 func activityDeref(p *string) string {

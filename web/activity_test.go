@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -191,9 +192,35 @@ func TestActivityCSV(t *testing.T) {
 }
 
 func TestActivityCSVSafe(t *testing.T) {
-	for in, want := range map[string]string{"": "", "=1": "'=1", "+": "'+", "-x": "'-x", "@a": "'@a", "\rx": "'\rx", "a=b": "a=b", "local->remote": "local->remote"} {
+	for in, want := range map[string]string{"": "", "=1": "'=1", "+": "'+", "-x": "'-x", "@a": "'@a", "\rx": "'\rx", "\tx": "'\tx",
+		"a=b": "a=b", "local->remote": "local->remote", "a; b": "a; b", "x;y;z": "x;y;z", "  ": "  ",
+		// Leading white space does not hide a formula.
+		" =1": "' =1", "\n=1": "'\n=1", "\r\n+1": "'\r\n+1", "\u00a0@a": "'\u00a0@a", "\u3000-1": "'\u3000-1", "\ufeff=1": "'\ufeff=1",
+		// Full-width signs, which spreadsheets in CJK locales read as their ASCII forms.
+		"＝1+1": "'＝1+1", "＋1": "'＋1", "－1": "'－1", "＠SUM(A1)": "'＠SUM(A1)", " ＝x": "' ＝x",
+		// A spreadsheet opening the file with ; as separator starts a new cell at each ;.
+		"ok;=cmd|' /C calc'!A0": "'ok;=cmd|' /C calc'!A0", "a; -2": "'a; -2", "a;\t1": "'a;\t1", "a;＠b": "'a;＠b",
+	} {
 		if got := activityCSVSafe(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Every cell is written in double quotes, so a spreadsheet that splits at ; (or a tab) still
+// reads "a;=1" as one cell, and encoding/csv reads the file back unchanged.
+func TestWriteCSVRecordQuotesEveryCell(t *testing.T) {
+	var b strings.Builder
+	w := bufio.NewWriter(&b)
+	if err := writeCSVRecord(w, []string{"plain", "a;=1", `say "hi"`, "two\nlines", ""}); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	if want := "\"plain\",\"a;=1\",\"say \"\"hi\"\"\",\"two\nlines\",\"\"\r\n"; b.String() != want {
+		t.Errorf("line %q, want %q", b.String(), want)
+	}
+	recs, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil || len(recs) != 1 || recs[0][2] != `say "hi"` || recs[0][3] != "two\nlines" {
+		t.Errorf("read back %q, %v", recs, err)
 	}
 }

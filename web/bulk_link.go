@@ -120,6 +120,10 @@ func (b *bulkArea) link(c echo.Context) error {
 		s.flash(c, views.FlashError, "Link pairs: "+problem+".")
 		return c.Redirect(http.StatusSeeOther, back)
 	}
+	if msg := formLimitNotice(c); msg != "" {
+		s.flash(c, views.FlashError, "Link pairs: "+msg)
+		return c.Redirect(http.StatusSeeOther, back)
+	}
 	form, err := c.FormParams()
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")

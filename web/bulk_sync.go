@@ -43,6 +43,7 @@ func (b *bulkArea) sync(c echo.Context) error {
 	if err := req.Validate(); errors.As(err, &be) && (be.Field != "connection" || form.Errors["connection"] == "") {
 		form.Errors[be.Field] = be.Message
 	}
+	form.Errors = formLimitErrors(c, form.Errors)
 	if len(form.Errors) > 0 {
 		return b.rerender(c, http.StatusUnprocessableEntity, nil, &form, "")
 	}

@@ -226,6 +226,7 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 		return s.renderMapping(c, http.StatusOK, cn, local, remote, in, meta, nil)
 	}
 	rules, errs := buildRules(in, meta)
+	errs = formLimitErrors(c, errs)
 	if len(errs) > 0 {
 		return s.renderMapping(c, http.StatusUnprocessableEntity, cn, local, remote, in, meta, errs)
 	}

@@ -61,6 +61,7 @@ func (s *Server) connectionCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	errs = formLimitErrors(c, errs)
 	if len(errs) > 0 {
 		return s.renderNew(c, http.StatusUnprocessableEntity, st, errs)
 	}

@@ -51,6 +51,7 @@ func (s *Server) connectionScopeSave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	errs = formLimitErrors(c, errs)
 	if len(errs) == 0 {
 		if err := s.checkRelink(ctx, cn, st, errs); err != nil {
 			return err

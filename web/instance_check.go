@@ -174,6 +174,7 @@ func (s *Server) instanceTestForm(c echo.Context) error {
 		stored = inst
 	}
 	in.validate(stored != nil && len(stored.SecretEnc) > 0)
+	in.form.Errors = formLimitErrors(c, in.form.Errors) // an emptied secret must not mean "the stored one"
 	// Fields the test does not need do not stop it.
 	for _, k := range []string{"name", "role", "max_concurrent", "calls_per_second"} {
 		delete(in.form.Errors, k)

@@ -208,6 +208,7 @@ func (s *Server) instanceCreate(c echo.Context) error {
 	in := readInstanceForm(c)
 	in.allow = s.cfg.JiraAllowlist
 	in.validate(false)
+	in.form.Errors = formLimitErrors(c, in.form.Errors)
 	ctx := c.Request().Context()
 	if len(in.form.Errors) == 0 {
 		if err := s.checkNameFree(ctx, &in.form, 0); err != nil {
@@ -245,6 +246,7 @@ func (s *Server) instanceUpdate(c echo.Context) error {
 	in.form.ID = inst.ID
 	in.form.HasSecret = len(inst.SecretEnc) > 0
 	in.validate(in.form.HasSecret)
+	in.form.Errors = formLimitErrors(c, in.form.Errors)
 	ctx := c.Request().Context()
 	if len(in.form.Errors) == 0 {
 		if err := s.checkNameFree(ctx, &in.form, inst.ID); err != nil {

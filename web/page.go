@@ -20,6 +20,9 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 		Version:       s.version,
 		Asset:         s.assets.URL,
 	}
+	if msg := formLimitNotice(c); msg != "" {
+		p.Flashes = append(p.Flashes, views.Flash{Kind: views.FlashError, Message: msg})
+	}
 	if u, sess := currentUser(c), currentSession(c); u != nil && sess != nil {
 		p.User = u.Username
 		p.CSRF = sess.CSRFToken

@@ -18,7 +18,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/airlock-sync/airlock/config"
 	"github.com/airlock-sync/airlock/engine"
@@ -99,7 +98,7 @@ func New(d Deps) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(securityHeaders)
 	e.Use(recoverPanics)
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(formLimiter())
 	s.e = e
 	s.register()
 	return s, nil

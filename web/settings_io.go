@@ -64,6 +64,9 @@ func (s *Server) settingsImport(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusForbidden, "Only an administrator may import a configuration.")
 	}
 	text, msg := importText(c)
+	if n := formLimitNotice(c); n != "" {
+		msg = n
+	}
 	if msg != "" {
 		return s.renderSettings(c, http.StatusUnprocessableEntity, views.UserForm{}, c.FormValue("yaml"), msg)
 	}

@@ -83,6 +83,7 @@ func (s *Server) twinView(c echo.Context, live bool) (views.TwinView, error) {
 	if err := s.twinLive(ctx, tw, &conn, &v); err != nil {
 		return v, err
 	}
+	v.Chain = s.twinChain(ctx, tw, &v)
 	if err := s.twinRecords(ctx, tw, &v); err != nil {
 		return v, err
 	}

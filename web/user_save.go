@@ -49,6 +49,7 @@ func (s *Server) userCreate(c echo.Context) error {
 			}
 		}
 	}
+	f.Errors = formLimitErrors(c, f.Errors)
 	if len(f.Errors) > 0 {
 		return s.renderSettings(c, http.StatusUnprocessableEntity, f, "", "")
 	}
@@ -199,6 +200,7 @@ func (s *Server) userPasswordSet(c echo.Context) error {
 	if m[1] != "" {
 		f.Errors["confirm"] = m[1]
 	}
+	f.Errors = formLimitErrors(c, f.Errors)
 	if len(f.Errors) == 0 {
 		if err := u.SetPassword(pw); err != nil {
 			f.Errors["password"] = err.Error()

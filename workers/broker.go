@@ -5,7 +5,9 @@ package workers
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -63,13 +65,20 @@ func OpenBrokerWith(ctx context.Context, o BrokerOptions) (*Broker, error) {
 		if !o.AllowEmbedded {
 			return nil, ErrRedisRequired
 		}
+		// Loopback only, and a password made for this process: another local user or a page
+		// in a browser cannot read or inject tasks.
+		pw := make([]byte, 24)
+		if _, err := rand.Read(pw); err != nil {
+			return nil, fmt.Errorf("start embedded queue: %w", err)
+		}
 		m := miniredis.NewMiniRedis()
 		m.ClockTTL(true)
+		m.RequireAuth(hex.EncodeToString(pw))
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("start embedded queue: %w", err)
 		}
 		b.embedded = m
-		b.opt = asynq.RedisClientOpt{Addr: m.Addr(), PoolSize: o.PoolSize}
+		b.opt = asynq.RedisClientOpt{Addr: m.Addr(), Password: hex.EncodeToString(pw), PoolSize: o.PoolSize}
 	} else {
 		opt, err := ParseRedisURL(o.URL, o.PoolSize)
 		if err != nil {

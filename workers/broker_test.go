@@ -1,12 +1,15 @@
 package workers_test
 
 import (
+	"context"
 	"crypto/tls"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/airlock-sync/airlock/workers"
 )
@@ -61,5 +64,35 @@ func TestParseRedisURLRejects(t *testing.T) {
 				t.Fatalf("err = %v, want a REDIS_URL error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// dev's embedded queue listens on loopback only and refuses a client without its random
+// password (issue 13.6): another local user cannot read or inject tasks.
+func TestEmbeddedBrokerNeedsItsPassword(t *testing.T) {
+	b, err := workers.OpenBroker(context.Background(), "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	addr := b.ConnOpt().(asynq.RedisClientOpt).Addr
+	if host, _, _ := net.SplitHostPort(addr); !net.ParseIP(host).IsLoopback() {
+		t.Errorf("embedded Redis listens on %s, want loopback", addr)
+	}
+	anon := redis.NewClient(&redis.Options{Addr: addr})
+	defer anon.Close()
+	if err := anon.Ping(context.Background()).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("PING without password: %v, want NOAUTH", err)
+	}
+	wrong := redis.NewClient(&redis.Options{Addr: addr, Password: "guess"})
+	defer wrong.Close()
+	if err := wrong.Ping(context.Background()).Err(); err == nil {
+		t.Error("PING with a wrong password succeeded")
+	}
+	if err := b.Ping(context.Background()); err != nil {
+		t.Errorf("the broker's own client: %v", err)
+	}
+	if pw := b.ConnOpt().(asynq.RedisClientOpt).Password; len(pw) < 32 {
+		t.Errorf("password %q is too short", pw)
 	}
 }
