@@ -171,19 +171,26 @@ var errDraft = &BulkInputError{Field: "connection", Message: "this connection is
 
 // bulkScopeJQL is a side's scope: project, issue types and optional extra JQL, by key.
 func bulkScopeJQL(l *link, side, extra string) string {
+	return ScopeJQL(l.project(side), l.issueTypes(side), extra) + " ORDER BY key ASC"
+}
+
+// ScopeJQL is the query of a scope without order: the project, the issue types (comma
+// separated, empty = all) and the extra JQL ANDed in parentheses.
+func ScopeJQL(project, issueTypes string, extra ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "project = %s", quoteJQL(l.project(side)))
-	if its := splitList(l.issueTypes(side)); len(its) > 0 {
+	fmt.Fprintf(&b, "project = %s", quoteJQL(project))
+	if its := splitList(issueTypes); len(its) > 0 {
 		q := make([]string, len(its))
 		for i, t := range its {
 			q[i] = quoteJQL(t)
 		}
 		fmt.Fprintf(&b, " AND issuetype in (%s)", strings.Join(q, ", "))
 	}
-	if strings.TrimSpace(extra) != "" {
-		fmt.Fprintf(&b, " AND (%s)", extra)
+	for _, x := range extra {
+		if strings.TrimSpace(x) != "" {
+			fmt.Fprintf(&b, " AND (%s)", x)
+		}
 	}
-	b.WriteString(" ORDER BY key ASC")
 	return b.String()
 }
 

@@ -54,21 +54,7 @@ func (o Overlap) Scope() string {
 // CountJQL is the query of the issues both scopes match now: the project, the common issue
 // types and both filters.
 func (o Overlap) CountJQL() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "project = %s", quoteJQL(o.Project))
-	if len(o.IssueTypes) > 0 {
-		q := make([]string, len(o.IssueTypes))
-		for i, t := range o.IssueTypes {
-			q[i] = quoteJQL(t)
-		}
-		fmt.Fprintf(&b, " AND issuetype in (%s)", strings.Join(q, ", "))
-	}
-	for _, j := range []string{o.JQL, o.OtherJQL} {
-		if strings.TrimSpace(j) != "" {
-			fmt.Fprintf(&b, " AND (%s)", j)
-		}
-	}
-	return b.String()
+	return ScopeJQL(o.Project, strings.Join(o.IssueTypes, ","), o.JQL, o.OtherJQL)
 }
 
 type scopeSide struct {

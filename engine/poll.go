@@ -46,20 +46,7 @@ func (e *Engine) PollInterval(c *models.Connection) time.Duration {
 // PollJQL is the poll query of one side: the scope, the window from the watermark minus the
 // overlap (a literal in the sync user's zone), in a stable order.
 func PollJQL(project, issueTypes, extra string, from time.Time, loc *time.Location) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "project = %s", quoteJQL(project))
-	if its := splitList(issueTypes); len(its) > 0 {
-		q := make([]string, len(its))
-		for i, t := range its {
-			q[i] = quoteJQL(t)
-		}
-		fmt.Fprintf(&b, " AND issuetype in (%s)", strings.Join(q, ", "))
-	}
-	if strings.TrimSpace(extra) != "" {
-		fmt.Fprintf(&b, " AND (%s)", extra)
-	}
-	fmt.Fprintf(&b, " AND updated >= %s ORDER BY updated ASC, key ASC", jira.JQLTime(from, loc))
-	return b.String()
+	return ScopeJQL(project, issueTypes, extra) + " AND updated >= " + jira.JQLTime(from, loc) + " ORDER BY updated ASC, key ASC"
 }
 
 func quoteJQL(s string) string {

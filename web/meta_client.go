@@ -177,13 +177,16 @@ func (s *Server) checkJQL(ctx context.Context, inst *models.Instance, project, j
 	if err != nil {
 		return 0, err.Error()
 	}
-	q := "(" + jql + ")"
-	if project != "" {
-		q = "project = " + jqlQuote(project) + " AND " + q
+	if hasOrderBy(jql) {
+		return 0, errScopeOrderBy
 	}
-	page, err := j.Search(ctx, jira.SearchQuery{JQL: q, MaxResults: 1, Fields: []string{"key"}})
+	prefix := "("
+	if project != "" {
+		prefix = "project = " + jqlQuote(project) + " AND ("
+	}
+	page, err := j.Search(ctx, jira.SearchQuery{JQL: prefix + jql + ")", MaxResults: 1, Fields: []string{"key"}})
 	if err != nil {
-		return 0, jiraProblem(err)
+		return 0, filterProblem(jiraProblem(err), prefix, jql)
 	}
 	return page.Total, ""
 }
