@@ -120,9 +120,9 @@ type InstanceDelete struct {
 	Name        string
 	Connections []string
 	// Links lead to each using connection's overview and delete page.
-	Links []InstanceConnLink
-	Action      string
-	CancelURL   string
+	Links     []InstanceConnLink
+	Action    string
+	CancelURL string
 	// ConnectionsURL leads to the connections page when the delete is refused.
 	ConnectionsURL string
 }
