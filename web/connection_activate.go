@@ -98,7 +98,11 @@ func leavingFields(r engine.Rules, side string) []string {
 			id, away = f.Remote, engine.DirIn
 		}
 		if f.Direction == "" || f.Direction == engine.DirBoth || f.Direction == away {
-			out = append(out, f.Name+" ("+id+")")
+			if id != f.Name {
+				out = append(out, f.Name+" ("+id+")")
+			} else {
+				out = append(out, f.Name)
+			}
 		}
 	}
 	if r.Comments.Enabled {
