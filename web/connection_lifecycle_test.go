@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/jira"
@@ -177,6 +178,7 @@ func TestConnectionDeleteAndInstanceDeleteLeadsThere(t *testing.T) {
 	e.db.Create(&models.CommentTwin{TwinID: tw.ID, LocalID: &cl})
 	connID := cn.ID
 	e.db.Create(&models.SyncError{ConnectionID: &connID, Fingerprint: "f", Class: models.ClassConfig, Message: "boom"})
+	e.db.Create(&models.Event{TwinID: tw.ID, ConnectionID: cn.ID, At: time.Now(), Direction: models.DirLocalToRemote, Kind: "field", Field: "summary", NewValue: "kept"})
 	id := strconv.Itoa(int(cn.ID))
 
 	doc := parse(t, e.get(t, "/instances/"+strconv.Itoa(int(e.a.ID))+"/delete", e.token))
@@ -199,6 +201,10 @@ func TestConnectionDeleteAndInstanceDeleteLeadsThere(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%T: %d rows left", m, n)
 		}
+	}
+	// What crossed stays on record, and the Activity page still shows it.
+	if res := e.get(t, "/activity", e.token); res.StatusCode != http.StatusOK || !strings.Contains(bodyString(t, res), "kept") {
+		t.Errorf("activity after the delete: %d", res.StatusCode)
 	}
 	if res := e.get(t, "/connections/"+id+"/delete", e.token); res.StatusCode != http.StatusNotFound {
 		t.Errorf("delete page of a deleted connection: %d", res.StatusCode)
