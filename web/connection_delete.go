@@ -50,7 +50,10 @@ func (s *Server) connectionDeleteSubmit(c echo.Context) error {
 	}
 	res, err := eng.DeleteConnection(ctx, cn.ID, removeProps)
 	if err != nil {
-		return fmt.Errorf("delete connection %s: %w", cn.Name, err)
+		s.log.Warn("connection delete failed", "connection", cn.Name, "id", cn.ID, "err", err)
+		s.flash(c, views.FlashError, fmt.Sprintf("%s was not deleted: %s. Nothing was changed; fix that (or untick the property removal) and try again.",
+			cn.Name, jiraProblem(err)))
+		return c.Redirect(http.StatusSeeOther, s.connURL(RouteConnectionDelete, cn.ID))
 	}
 	s.log.Info("connection deleted", "connection", cn.Name, "id", cn.ID, "twins", res.Twins, "properties_removed", res.PropertiesRemoved,
 		"user", userName(c))
