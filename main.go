@@ -67,6 +67,7 @@ var commands = []command{
 			"Clears the quarantine of the chosen twins, resolves their errors and enqueues their\n" +
 			"reconciles (through REDIS_URL when set, else the workers' sweeper picks them up). --all with\n" +
 			"--class auth also unblocks instances after their credentials were fixed.", runRetry},
+	{"connection", "delete a connection (its twins end, every Jira issue stays)", connectionHelp, runConnection},
 	{"rotate-key", "re-encrypt stored Jira credentials from AIRLOCK_SECRET_KEY_OLD to AIRLOCK_SECRET_KEY", rotateKeyHelp, runRotateKey},
 	{"bench", "run a benchmark scenario (lag, bulk, calls, scale, chaos) against emulated Jiras", bench.Help, runBench},
 	{"version", "print the version and the revision it was built from", "Prints Airlock's version, module version and the VCS revision recorded in the build information.", runVersion},

@@ -152,21 +152,45 @@ func (e *Engine) PreviewLinks(ctx context.Context, connID uint, rule LinkRule) (
 	return p, nil
 }
 
+// syncScopeJQL is the query of a bulk sync: the side's scope with its own JQL filter (a bulk
+// job never crosses an issue the connection's filter keeps home) and the request's JQL.
+func syncScopeJQL(l *link, r SyncJQLRequest) string {
+	extra := strings.TrimSpace(l.extraJQL(r.Side))
+	if q := strings.TrimSpace(r.JQL); q != "" {
+		if extra != "" {
+			extra = "(" + extra + ") AND (" + q + ")"
+		} else {
+			extra = q
+		}
+	}
+	return bulkScopeJQL(l, r.Side, extra)
+}
+
+// errDraft refuses bulk work on a draft connection.
+var errDraft = &BulkInputError{Field: "connection", Message: "this connection is a draft: activate it first (a draft syncs nothing)"}
+
 // bulkScopeJQL is a side's scope: project, issue types and optional extra JQL, by key.
 func bulkScopeJQL(l *link, side, extra string) string {
+	return ScopeJQL(l.project(side), l.issueTypes(side), extra) + " ORDER BY key ASC"
+}
+
+// ScopeJQL is the query of a scope without order: the project, the issue types (comma
+// separated, empty = all) and the extra JQL ANDed in parentheses.
+func ScopeJQL(project, issueTypes string, extra ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "project = %s", quoteJQL(l.project(side)))
-	if its := splitList(l.issueTypes(side)); len(its) > 0 {
+	fmt.Fprintf(&b, "project = %s", quoteJQL(project))
+	if its := splitList(issueTypes); len(its) > 0 {
 		q := make([]string, len(its))
 		for i, t := range its {
 			q[i] = quoteJQL(t)
 		}
 		fmt.Fprintf(&b, " AND issuetype in (%s)", strings.Join(q, ", "))
 	}
-	if strings.TrimSpace(extra) != "" {
-		fmt.Fprintf(&b, " AND (%s)", extra)
+	for _, x := range extra {
+		if strings.TrimSpace(x) != "" {
+			fmt.Fprintf(&b, " AND (%s)", x)
+		}
 	}
-	b.WriteString(" ORDER BY key ASC")
 	return b.String()
 }
 
@@ -384,6 +408,9 @@ func (e *Engine) LinkPairs(ctx context.Context, connID uint, pairs []LinkPair, p
 	if err != nil {
 		return res, err
 	}
+	if l.Conn.Draft {
+		return res, errDraft
+	}
 	res.report(progress)
 	for _, pr := range pairs {
 		if err := ctx.Err(); err != nil {
@@ -473,7 +500,9 @@ func (e *Engine) linkPair(ctx context.Context, l *link, pr LinkPair) error {
 type SyncJQLRequest struct {
 	ConnectionID uint
 	Side         string // models.SideLocal or SideRemote: where the JQL runs
-	JQL          string // ANDed to the side's project and issue types
+	JQL          string // ANDed to the side's scope (project, issue types and the scope's JQL filter)
+	// Scope syncs the whole scope of the side (JQL may then be empty): a connection's backfill.
+	Scope bool
 	// Reconcile runs each twin's reconcile in the job itself (no queue); else the reconciles are
 	// enqueued and the progress counts twins handed to the queue.
 	Reconcile bool
@@ -487,7 +516,7 @@ func (r SyncJQLRequest) Validate() error {
 	if r.Side != models.SideLocal && r.Side != models.SideRemote {
 		return &BulkInputError{Field: "side", Message: "choose the side the JQL runs on"}
 	}
-	if strings.TrimSpace(r.JQL) == "" {
+	if strings.TrimSpace(r.JQL) == "" && !r.Scope {
 		return &BulkInputError{Field: "jql", Message: "enter a JQL query, for example: created >= -30d"}
 	}
 	if strings.Contains(strings.ToLower(r.JQL), "order by") {
@@ -512,6 +541,9 @@ func (e *Engine) CheckSyncJQL(ctx context.Context, r SyncJQLRequest) (int, error
 	if err != nil {
 		return 0, err
 	}
+	if l.Conn.Draft {
+		return 0, errDraft
+	}
 	j, err := e.client(ctx, l, r.Side)
 	if err != nil {
 		return 0, err
@@ -520,7 +552,7 @@ func (e *Engine) CheckSyncJQL(ctx context.Context, r SyncJQLRequest) (int, error
 	if !ok {
 		return -1, nil
 	}
-	page, err := pg.Search(ctx, jira.SearchQuery{JQL: bulkScopeJQL(l, r.Side, r.JQL), MaxResults: 1, Fields: []string{"updated"}})
+	page, err := pg.Search(ctx, jira.SearchQuery{JQL: syncScopeJQL(l, r), MaxResults: 1, Fields: []string{"updated"}})
 	if err != nil {
 		var je *jira.Error
 		if errors.As(err, &je) && je.Status == 400 {
@@ -551,11 +583,14 @@ func (e *Engine) SyncJQL(ctx context.Context, r SyncJQLRequest, progress Progres
 	if err != nil {
 		return res, err
 	}
+	if l.Conn.Draft {
+		return res, errDraft
+	}
 	j, err := e.client(ctx, l, r.Side)
 	if err != nil {
 		return res, err
 	}
-	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: bulkScopeJQL(l, r.Side, r.JQL), MaxResults: 500, Fields: []string{"updated"},
+	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: syncScopeJQL(l, r), MaxResults: 500, Fields: []string{"updated"},
 		Properties: []string{TwinProperty}}, jira.SearchAllOptions{})
 	if err != nil {
 		return res, fmt.Errorf("search %s: %w", l.inst(r.Side).Name, err)

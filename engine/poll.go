@@ -46,20 +46,7 @@ func (e *Engine) PollInterval(c *models.Connection) time.Duration {
 // PollJQL is the poll query of one side: the scope, the window from the watermark minus the
 // overlap (a literal in the sync user's zone), in a stable order.
 func PollJQL(project, issueTypes, extra string, from time.Time, loc *time.Location) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "project = %s", quoteJQL(project))
-	if its := splitList(issueTypes); len(its) > 0 {
-		q := make([]string, len(its))
-		for i, t := range its {
-			q[i] = quoteJQL(t)
-		}
-		fmt.Fprintf(&b, " AND issuetype in (%s)", strings.Join(q, ", "))
-	}
-	if strings.TrimSpace(extra) != "" {
-		fmt.Fprintf(&b, " AND (%s)", extra)
-	}
-	fmt.Fprintf(&b, " AND updated >= %s ORDER BY updated ASC, key ASC", jira.JQLTime(from, loc))
-	return b.String()
+	return ScopeJQL(project, issueTypes, extra) + " AND updated >= " + jira.JQLTime(from, loc) + " ORDER BY updated ASC, key ASC"
 }
 
 func quoteJQL(s string) string {
@@ -78,10 +65,14 @@ func splitList(s string) []string {
 
 // Poll runs one poll of a connection side: search the scope since the watermark, then in one
 // transaction mark changed twins dirty, make pending twins for new issues, and advance the
-// watermark to the newest `updated` seen; then enqueue the reconciles. Paused connections do
-// nothing.
+// watermark to the newest `updated` seen; then enqueue the reconciles. Paused and draft
+// connections do nothing; a connection whose scope overlaps an older one's without allowance
+// fails with a config error and makes no twin (see ownership.go).
 func (e *Engine) Poll(ctx context.Context, connID uint, side string) (*PollResult, error) {
 	l, err := e.loadLink(ctx, connID)
+	if errors.Is(err, ErrNotFound) {
+		return &PollResult{}, nil // deleted since the poll was queued
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -123,8 +114,11 @@ func (e *Engine) ensureWatermark(ctx context.Context, connID uint, side string) 
 }
 
 func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, error) {
-	if l.Conn.Paused {
+	if !l.Conn.Syncing() {
 		return &PollResult{}, nil
+	}
+	if err := e.checkOwnership(ctx, l.Conn); err != nil {
+		return nil, err
 	}
 	j, err := e.client(ctx, l, side)
 	if err != nil {
@@ -198,6 +192,9 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 			upd, _ := h.Updated()
 			cursor = later(cursor, upd)
 			tw := byIssue[h.ID]
+			if _, linked := links[h.ID]; tw == nil && !linked && untouchedSinceActivation(l.Conn, upd) {
+				continue // existing before activation and not changed since: only a backfill brings it
+			}
 			if tw == nil {
 				id, made, adopted, err := e.newHit(ctx, tx, l, side, h, links, now)
 				if err != nil {
@@ -245,6 +242,12 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 		return nil, fmt.Errorf("record poll: %w", err)
 	}
 	return res, nil
+}
+
+// untouchedSinceActivation reports whether an issue last updated at upd existed, unchanged, when
+// the connection was activated (an activation "only what changes from now on").
+func untouchedSinceActivation(c *models.Connection, upd time.Time) bool {
+	return c.ActivatedAt != nil && !upd.IsZero() && upd.Before(*c.ActivatedAt)
 }
 
 // newHit handles a search hit that no twin of this connection knows: adopt it into the twin its

@@ -167,7 +167,9 @@ func (e *Engine) Preview(ctx context.Context, connID uint, key string) (*Preview
 				"The preview shows what a retry would write.")
 		}
 	}
-	if l.Conn.Paused {
+	if l.Conn.Draft {
+		res.Notes = append(res.Notes, "The connection is a draft: nothing is written until it is activated.")
+	} else if l.Conn.Paused {
 		res.Notes = append(res.Notes, "The connection is paused: nothing is written until it resumes.")
 	}
 	otherID := (*string)(nil)

@@ -33,8 +33,8 @@ func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
 	if err != nil {
 		return e.fail(ctx, nil, &tw, err)
 	}
-	if l.Conn.Paused {
-		return nil // stays dirty until the connection resumes
+	if !l.Conn.Syncing() {
+		return nil // stays dirty until the connection resumes (or is activated)
 	}
 	l = l.withoutSkipped(&tw)
 	if err := e.reconcile(ctx, l, &tw); err != nil {
@@ -562,8 +562,8 @@ func (e *Engine) kickOthers(ctx context.Context, l *link, side string) {
 	}
 	inst, proj := l.inst(side), l.project(side)
 	var conns []models.Connection
-	if err := e.DB.WithContext(ctx).Where("id <> ? AND paused = ? AND ((local_instance_id = ? AND local_project = ?) OR (remote_instance_id = ? AND remote_project = ?))",
-		l.Conn.ID, false, inst.ID, proj, inst.ID, proj).Find(&conns).Error; err != nil {
+	if err := e.DB.WithContext(ctx).Where("id <> ? AND paused = ? AND draft = ? AND ((local_instance_id = ? AND local_project = ?) OR (remote_instance_id = ? AND remote_project = ?))",
+		l.Conn.ID, false, false, inst.ID, proj, inst.ID, proj).Find(&conns).Error; err != nil {
 		e.log().Warn("cannot find connections to kick", "err", err)
 		return
 	}

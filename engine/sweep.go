@@ -17,7 +17,7 @@ type SweepResult struct {
 }
 
 // Sweep is the outbox's dispatcher: it enqueues the polls that are due (every side of every
-// connection that is not paused) and a reconcile for every dirty twin whose backoff has passed.
+// connection that is active and not paused) and a reconcile for every dirty twin whose backoff has passed.
 // Task ids are deterministic, so running it in every worker, or twice, is harmless; and since
 // the database is the source of truth, losing every queued task loses no change.
 func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
@@ -39,7 +39,7 @@ func (e *Engine) SweepPolls(ctx context.Context) (SweepResult, error) {
 	}
 	now := e.now()
 	var conns []models.Connection
-	if err := e.db(ctx).Where("paused = ?", false).Find(&conns).Error; err != nil {
+	if err := e.db(ctx).Where("paused = ? AND draft = ?", false, false).Find(&conns).Error; err != nil {
 		return res, fmt.Errorf("sweep: connections: %w", err)
 	}
 	var wms []models.Watermark
@@ -78,7 +78,7 @@ func (e *Engine) SweepDirty(ctx context.Context) (int, error) {
 	if err := e.db(ctx).Select("id", "connection_id").
 		Where("dirty = ? AND state IN ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", true,
 			[]string{models.TwinActive, models.TwinPendingCreate}, now).
-		Where("connection_id IN (?)", e.db(ctx).Model(&models.Connection{}).Select("id").Where("paused = ?", false)).
+		Where("connection_id IN (?)", e.db(ctx).Model(&models.Connection{}).Select("id").Where("paused = ? AND draft = ?", false, false)).
 		Order("dirty_since").Limit(SweepBatch).Find(&twins).Error; err != nil {
 		return n, fmt.Errorf("sweep: dirty twins: %w", err)
 	}

@@ -57,6 +57,13 @@ var Migrations = []Migration{
 		}
 		return nil
 	}},
+	{Version: 6, Name: "connection lifecycle (draft, activated at) and allowed overlap", Up: func(tx *gorm.DB) error {
+		// Existing connections were syncing: they stay active, activated when they were made.
+		if err := tx.AutoMigrate(&Connection{}); err != nil {
+			return err
+		}
+		return tx.Exec("UPDATE connections SET activated_at = created_at WHERE activated_at IS NULL AND draft = ?", false).Error
+	}},
 	{Version: 7, Name: "fields skipped for one twin", Up: func(tx *gorm.DB) error {
 		if tx.Migrator().HasColumn(&Twin{}, "SkipFields") {
 			return nil

@@ -87,9 +87,21 @@ type Connection struct {
 	ConflictPolicy string `gorm:"size:20;not null;default:newest"`
 	DeletionPolicy string `gorm:"size:20;not null;default:ignore"`
 	Paused         bool   `gorm:"not null;default:false"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Draft is a connection the console just set up: it syncs nothing (no poll, reconcile,
+	// sweep or bulk job) until an admin activates it. Rows made directly (demo, bench, import,
+	// older versions) are active (migration 6).
+	Draft bool `gorm:"not null;default:false"`
+	// ActivatedAt is when the connection left draft (migration 6 sets created_at on upgrade).
+	ActivatedAt *time.Time
+	// AllowOverlap lets this connection's scope intersect another connection's on the same
+	// instance, project and relay direction (engine.Overlaps); off, such scopes are refused.
+	AllowOverlap bool `gorm:"not null;default:false"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
+
+// Syncing reports whether the engine works on the connection: activated and not paused.
+func (c *Connection) Syncing() bool { return !c.Draft && !c.Paused }
 
 // Twin states.
 const (

@@ -112,12 +112,17 @@ func (f InstanceForm) Err(field string) string { return f.Errors[field] }
 // IsNew is true for the add form.
 func (f InstanceForm) IsNew() bool { return f.ID == 0 }
 
+// InstanceConnLink is a connection that uses an instance, with the way to delete it.
+type InstanceConnLink struct{ Name, ShowURL, DeleteURL string }
+
 // InstanceDelete is the delete confirmation: refused while connections use the instance.
 type InstanceDelete struct {
 	Name        string
 	Connections []string
-	Action      string
-	CancelURL   string
+	// Links lead to each using connection's overview and delete page.
+	Links     []InstanceConnLink
+	Action    string
+	CancelURL string
 	// ConnectionsURL leads to the connections page when the delete is refused.
 	ConnectionsURL string
 }

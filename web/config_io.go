@@ -58,6 +58,9 @@ type connectionDoc struct {
 	ConflictPolicy   string   `yaml:"conflict_policy"`
 	DeletionPolicy   string   `yaml:"deletion_policy"`
 	Paused           bool     `yaml:"paused"`
+	// Draft connections sync nothing until activated in the console; absent means active.
+	Draft        bool `yaml:"draft,omitempty"`
+	AllowOverlap bool `yaml:"allow_overlap,omitempty"`
 	// Rules is engine.Rules as YAML (absent: the default rules).
 	Rules any `yaml:"rules,omitempty"`
 }
@@ -84,7 +87,8 @@ func exportConfig(ctx context.Context, db *gorm.DB, now time.Time) ([]byte, erro
 			LocalProject: c.LocalProject, RemoteProject: c.RemoteProject,
 			LocalIssueTypes: splitList(c.LocalIssueTypes), RemoteIssueTypes: splitList(c.RemoteIssueTypes),
 			LocalJQL: c.LocalJQL, RemoteJQL: c.RemoteJQL, PollInterval: (time.Duration(c.PollIntervalMS) * time.Millisecond).String(),
-			ConflictPolicy: c.ConflictPolicy, DeletionPolicy: c.DeletionPolicy, Paused: c.Paused}
+			ConflictPolicy: c.ConflictPolicy, DeletionPolicy: c.DeletionPolicy, Paused: c.Paused,
+			Draft: c.Draft, AllowOverlap: c.AllowOverlap}
 		if strings.TrimSpace(c.Rules) != "" {
 			var r any
 			if err := json.Unmarshal([]byte(c.Rules), &r); err != nil {
@@ -328,6 +332,7 @@ func planConnection(d connectionDoc, known map[string]bool) (plannedConnection, 
 		errs = append(errs, fmt.Sprintf("deletion_policy: %q is not ignore, delete or unlink", d.DeletionPolicy))
 	}
 	c.Paused = d.Paused
+	c.Draft, c.AllowOverlap = d.Draft, d.AllowOverlap
 	if d.Rules != nil {
 		b, err := json.Marshal(d.Rules)
 		if err != nil {
@@ -397,6 +402,8 @@ func connectionChanges(old models.Connection, pc plannedConnection, idName map[u
 	add("conflict_policy", old.ConflictPolicy != n.ConflictPolicy)
 	add("deletion_policy", old.DeletionPolicy != n.DeletionPolicy)
 	add("paused", old.Paused != n.Paused)
+	add("draft", old.Draft != n.Draft)
+	add("allow_overlap", old.AllowOverlap != n.AllowOverlap)
 	add("rules", !sameRules(old.Rules, n.Rules))
 	return ch
 }

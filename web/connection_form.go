@@ -24,9 +24,10 @@ const (
 
 // scopeInput is what the administrator typed in the scope form (setup or edit).
 type scopeInput struct {
-	Name        string
-	PollSeconds string
-	Sides       [2]sideInput
+	Name         string
+	PollSeconds  string
+	AllowOverlap bool
+	Sides        [2]sideInput
 }
 
 // sideInput is one side of the scope form.
@@ -46,7 +47,8 @@ func readScope(c echo.Context) (scopeInput, error) {
 	if err != nil {
 		return scopeInput{}, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	in := scopeInput{Name: strings.TrimSpace(form.Get("name")), PollSeconds: strings.TrimSpace(form.Get("poll_seconds"))}
+	in := scopeInput{Name: strings.TrimSpace(form.Get("name")), PollSeconds: strings.TrimSpace(form.Get("poll_seconds")),
+		AllowOverlap: form.Get("allow_overlap") != ""}
 	for i, side := range sideNames {
 		sd := sideInput{Side: side, InstanceID: form.Get(side + "_instance"), Project: strings.TrimSpace(form.Get(side + "_project")),
 			JQL: strings.TrimSpace(form.Get(side + "_jql"))}
@@ -62,7 +64,7 @@ func readScope(c echo.Context) (scopeInput, error) {
 
 // scopeOf is the form state of a stored connection.
 func scopeOf(cn *models.Connection) scopeInput {
-	in := scopeInput{Name: cn.Name, PollSeconds: formatSeconds(cn.PollIntervalMS)}
+	in := scopeInput{Name: cn.Name, PollSeconds: formatSeconds(cn.PollIntervalMS), AllowOverlap: cn.AllowOverlap}
 	in.Sides[0] = sideInput{Side: models.SideLocal, InstanceID: strconv.FormatUint(uint64(cn.LocalInstanceID), 10),
 		Project: cn.LocalProject, IssueTypes: splitNames(cn.LocalIssueTypes), JQL: cn.LocalJQL}
 	in.Sides[1] = sideInput{Side: models.SideRemote, InstanceID: strconv.FormatUint(uint64(cn.RemoteInstanceID), 10),
@@ -183,10 +185,24 @@ func (s *Server) validateScope(ctx context.Context, st *scopeState, selfID uint)
 				break
 			}
 		}
-		if sd.JQL != "" {
+		if hasOrderBy(sd.JQL) {
+			errs[key+".jql"] = errScopeOrderBy
+		} else if sd.JQL != "" {
 			if _, problem := s.checkJQL(ctx, inst, sd.Project, sd.JQL); problem != "" {
 				errs[key+".jql"] = "Jira says: " + problem
 			}
+		}
+	}
+	if len(errs) == 0 {
+		var cand models.Connection
+		st.apply(&cand, pollMS)
+		cand.ID = selfID
+		msg, err := s.overlapProblem(ctx, &cand)
+		if err != nil {
+			return nil, 0, err
+		}
+		if msg != "" {
+			errs["overlap"] = msg
 		}
 	}
 	return errs, pollMS, nil
@@ -200,6 +216,7 @@ func (st *scopeState) apply(cn *models.Connection, pollMS int) {
 	cn.LocalProject, cn.RemoteProject = projectKey(st.meta[0], st.in.Sides[0].Project), projectKey(st.meta[1], st.in.Sides[1].Project)
 	cn.LocalIssueTypes, cn.RemoteIssueTypes = strings.Join(st.in.Sides[0].IssueTypes, ","), strings.Join(st.in.Sides[1].IssueTypes, ",")
 	cn.LocalJQL, cn.RemoteJQL = st.in.Sides[0].JQL, st.in.Sides[1].JQL
+	cn.AllowOverlap = st.in.AllowOverlap
 }
 
 // projectKey returns the project's key as Jira spells it.
@@ -214,7 +231,7 @@ func projectKey(m sideMeta, key string) string {
 
 // form builds the view of the scope form.
 func (s *Server) scopeForm(st *scopeState, id uint, errs map[string]string) views.ConnectionForm {
-	f := views.ConnectionForm{ID: id, Name: st.in.Name, PollSeconds: st.in.PollSeconds, Errors: errs,
+	f := views.ConnectionForm{ID: id, Name: st.in.Name, PollSeconds: st.in.PollSeconds, Errors: errs, AllowOverlap: st.in.AllowOverlap,
 		RefreshURL: s.url(RouteConnectionFormRefresh), CheckJQLURL: s.url(RouteConnectionCheckJQL)}
 	if f.PollSeconds == "" {
 		f.PollSeconds = strconv.Itoa(defaultPollSeconds)
@@ -286,6 +303,10 @@ func (s *Server) connectionCheckJQL(c echo.Context) error {
 	jql := strings.TrimSpace(c.FormValue(side + "_jql"))
 	if jql == "" {
 		chk.Empty = true
+		return Render(c, http.StatusOK, views.ConnectionJQLCheck(chk))
+	}
+	if hasOrderBy(jql) {
+		chk.Refused = errScopeOrderBy
 		return Render(c, http.StatusOK, views.ConnectionJQLCheck(chk))
 	}
 	id, err := strconv.ParseUint(c.FormValue(side+"_instance"), 10, 64)

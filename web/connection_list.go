@@ -37,8 +37,9 @@ func (s *Server) connectionList(c echo.Context) error {
 		d.Rows = append(d.Rows, views.ConnListRow{
 			Name: cn.Name, URL: s.connURL(RouteConnectionShow, cn.ID),
 			Local: nameOr(names, cn.LocalInstanceID), Remote: nameOr(names, cn.RemoteInstanceID),
-			LocalProject: cn.LocalProject, RemoteProject: cn.RemoteProject, Paused: cn.Paused,
-			PauseURL: s.connURL(RouteConnectionPause, cn.ID), ResumeURL: s.connURL(RouteConnectionResume, cn.ID),
+			LocalProject: cn.LocalProject, RemoteProject: cn.RemoteProject, Paused: cn.Paused, Draft: cn.Draft,
+			ActivateURL: s.connURL(RouteConnectionActivate, cn.ID),
+			PauseURL:    s.connURL(RouteConnectionPause, cn.ID), ResumeURL: s.connURL(RouteConnectionResume, cn.ID),
 			Polls:       []views.ConnPollState{pollState(st, models.SideLocal), pollState(st, models.SideRemote)},
 			Twins:       total(st.Twins) - st.Twins[models.TwinUnlinked],
 			Quarantined: st.Twins[models.TwinQuarantined], OpenErrors: st.OpenErrors,

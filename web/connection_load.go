@@ -66,7 +66,7 @@ func (s *Server) connFiltered(route string, id uint) string {
 
 // connNav is the tab strip of a connection's pages.
 func (s *Server) connNav(cn *models.Connection, active string) views.ConnectionNav {
-	return views.ConnectionNav{Name: cn.Name, Active: active, Paused: cn.Paused,
+	return views.ConnectionNav{Name: cn.Name, Active: active, Paused: cn.Paused, Draft: cn.Draft,
 		Overview: s.connURL(RouteConnectionShow, cn.ID), Scope: s.connURL(RouteConnectionScope, cn.ID),
 		Mapping: s.connURL(RouteConnectionMapping, cn.ID), Preview: s.connURL(RouteConnectionPreview, cn.ID)}
 }

@@ -69,13 +69,14 @@ func (s *Server) connectionCreate(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode default rules: %w", err)
 	}
-	cn := models.Connection{Rules: string(rules), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore}
+	// A new connection is a draft: it syncs nothing until activated after the mapping step.
+	cn := models.Connection{Rules: string(rules), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore, Draft: true}
 	st.apply(&cn, pollMS)
 	if err := s.db.WithContext(ctx).Create(&cn).Error; err != nil {
 		return fmt.Errorf("create connection %s: %w", cn.Name, err)
 	}
 	s.log.Info("connection created", "connection", cn.Name, "id", cn.ID, "user", userName(c))
-	s.flash(c, views.FlashSuccess, fmt.Sprintf("Connection %s created. Step 2: check which fields are shared and how their values map, then save.", cn.Name))
+	s.flash(c, views.FlashSuccess, fmt.Sprintf("Connection %s created as a draft: it syncs nothing yet. Step 2: check which fields are shared and how their values map, save, then activate it from its overview.", cn.Name))
 	return c.Redirect(http.StatusSeeOther, s.connURL(RouteConnectionMapping, cn.ID))
 }
 

@@ -65,6 +65,7 @@ func (s *Server) connectionScopeSave(c echo.Context) error {
 		"name": cn.Name, "poll_interval_ms": cn.PollIntervalMS, "local_instance_id": cn.LocalInstanceID, "remote_instance_id": cn.RemoteInstanceID,
 		"local_project": cn.LocalProject, "remote_project": cn.RemoteProject, "local_issue_types": cn.LocalIssueTypes,
 		"remote_issue_types": cn.RemoteIssueTypes, "local_jql": cn.LocalJQL, "remote_jql": cn.RemoteJQL,
+		"allow_overlap": cn.AllowOverlap,
 	}).Error; err != nil {
 		return fmt.Errorf("save scope of connection %d: %w", cn.ID, err)
 	}

@@ -62,7 +62,8 @@ func (s *Server) connectionShow(c echo.Context) error {
 		PauseURL: s.connURL(RouteConnectionPause, cn.ID), ResumeURL: s.connURL(RouteConnectionResume, cn.ID),
 		PollEvery: pollText(cn.PollIntervalMS), Conflict: choice(conflictChoices, cn.ConflictPolicy),
 		Deletion: choice(deletionChoices, cn.DeletionPolicy), ErrorsURL: s.connFiltered(RouteErrors, cn.ID),
-		TwinsURL: s.connFiltered(RouteTwins, cn.ID)}
+		TwinsURL: s.connFiltered(RouteTwins, cn.ID), ActivateURL: s.connURL(RouteConnectionActivate, cn.ID),
+		DeleteURL: s.connURL(RouteConnectionDelete, cn.ID)}
 	d.Counts = []views.ConnCount{
 		{Label: "active twins", TestID: "count-active", N: st.Twins[models.TwinActive]},
 		{Label: "waiting to be created", TestID: "count-pending", N: st.Twins[models.TwinPendingCreate]},

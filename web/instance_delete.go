@@ -22,6 +22,15 @@ func (s *Server) instanceDeleteShow(c echo.Context) error {
 	}
 	d := views.InstanceDelete{Name: inst.Name, Connections: used[inst.ID], Action: s.urlID(RouteInstanceDelete, inst.ID),
 		CancelURL: s.url(RouteInstances), ConnectionsURL: s.url(RouteConnections)}
+	var conns []models.Connection
+	if err := s.db.WithContext(c.Request().Context()).Select("id", "name").Where("local_instance_id = ? OR remote_instance_id = ?", inst.ID, inst.ID).
+		Order("name").Find(&conns).Error; err != nil {
+		return fmt.Errorf("list connections of instance %s: %w", inst.Name, err)
+	}
+	for _, cn := range conns {
+		d.Links = append(d.Links, views.InstanceConnLink{Name: cn.Name, ShowURL: s.connURL(RouteConnectionShow, cn.ID),
+			DeleteURL: s.connURL(RouteConnectionDelete, cn.ID)})
+	}
 	return Render(c, http.StatusOK, views.InstanceDeletePage(s.page(c, "Delete "+inst.Name, RouteInstances), d))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -192,15 +193,29 @@ func (s *Server) checkJQL(ctx context.Context, inst *models.Instance, project, j
 	if err != nil {
 		return 0, err.Error()
 	}
-	q := "(" + jql + ")"
-	if project != "" {
-		q = "project = " + jqlQuote(project) + " AND " + q
+	if hasOrderBy(jql) {
+		return 0, errScopeOrderBy
 	}
-	page, err := j.Search(ctx, jira.SearchQuery{JQL: q, MaxResults: 1, Fields: []string{"key"}})
+	prefix := "("
+	if project != "" {
+		prefix = "project = " + jqlQuote(project) + " AND ("
+	}
+	page, err := j.Search(ctx, jira.SearchQuery{JQL: prefix + jql + ")", MaxResults: 1, Fields: []string{"key"}})
 	if err != nil {
-		return 0, jiraProblem(err)
+		// Jira's positions are in the composed query: ask about the filter alone, whose error
+		// (if any) is the admin's own, else translate the positions back into the filter.
+		if _, aerr := j.Search(ctx, jira.SearchQuery{JQL: jql, MaxResults: 1, Fields: []string{"key"}}); badRequest(aerr) {
+			return 0, filterProblem(jiraProblem(aerr), "", jql)
+		}
+		return 0, filterProblem(jiraProblem(err), prefix, jql)
 	}
 	return page.Total, ""
+}
+
+// badRequest reports whether err is Jira's 400 (bad JQL, invalid input).
+func badRequest(err error) bool {
+	var je *jira.Error
+	return errors.As(err, &je) && je.Status == http.StatusBadRequest
 }
 
 // jqlQuote quotes a JQL value.

@@ -316,6 +316,8 @@ func (st *dashState) hopRows(activityURL, errorsURL string) []views.DashHop {
 			OpenErrors: st.openErrs[c.ID], Crossed1h: st.crossed1h[c.ID],
 			ActivityURL: activityURL + "?connection=" + id, ErrorsURL: errorsURL + "?connection=" + id}
 		switch {
+		case c.Draft:
+			h.Health = "draft"
 		case c.Paused:
 			h.Health = "paused"
 		case st.connFailed[c.ID] != "":

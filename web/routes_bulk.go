@@ -16,6 +16,7 @@ const (
 // background jobs, made here so it lives exactly as long as this Server.
 func (s *Server) bulkRoutes() []route {
 	b := &bulkArea{s: s, jobs: &bulkJobs{}}
+	s.bulk = b
 	return []route{
 		{http.MethodGet, "/bulk", RouteBulk, false, b.show, nil},
 		{http.MethodGet, "/bulk/link/preview", RouteBulkLinkPreview, false, b.linkPreview, nil},

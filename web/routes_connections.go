@@ -16,10 +16,14 @@ const (
 	RouteConnectionPreview     = "connections.preview"
 	RouteConnectionPause       = "connections.pause"
 	RouteConnectionResume      = "connections.resume"
+	RouteConnectionActivate    = "connections.activate"
+	RouteConnectionActivateDo  = "connections.activate.submit"
+	RouteConnectionDelete      = "connections.delete"
+	RouteConnectionDeleteDo    = "connections.delete.submit"
 )
 
 // connectionsRoutes is the connections area: guided setup, scope, mapping editor, preview,
-// pause and resume. The list itself (/connections) is in the core table.
+// pause and resume, activation of a draft, delete. The list itself (/connections) is in the core table.
 func (s *Server) connectionsRoutes() []route {
 	return []route{
 		{http.MethodGet, "/connections/new", RouteConnectionNew, false, s.connectionNew, nil},
@@ -34,5 +38,9 @@ func (s *Server) connectionsRoutes() []route {
 		{http.MethodGet, "/connections/:id/preview", RouteConnectionPreview, false, s.connectionPreview, nil},
 		{http.MethodPost, "/connections/:id/pause", RouteConnectionPause, false, s.connectionPause, nil},
 		{http.MethodPost, "/connections/:id/resume", RouteConnectionResume, false, s.connectionResume, nil},
+		{http.MethodGet, "/connections/:id/activate", RouteConnectionActivate, false, s.connectionActivate, nil},
+		{http.MethodPost, "/connections/:id/activate", RouteConnectionActivateDo, false, s.connectionActivateSubmit, nil},
+		{http.MethodGet, "/connections/:id/delete", RouteConnectionDelete, false, s.connectionDelete, nil},
+		{http.MethodPost, "/connections/:id/delete", RouteConnectionDeleteDo, false, s.connectionDeleteSubmit, nil},
 	}
 }

@@ -65,6 +65,9 @@ type Server struct {
 	// flashKey signs the flash cookie, so a page never shows a message the server did not set.
 	flashKey []byte
 	routes   []RouteInfo
+	// bulk is the Bulk area with its job registry (set by bulkRoutes), shared with the
+	// activation's backfill.
+	bulk *bulkArea
 }
 
 // New builds the console with all its routes. Config, DB and Queue are required.
