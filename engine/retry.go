@@ -104,7 +104,7 @@ func (e *Engine) Retry(ctx context.Context, f RetryFilter) (RetryResult, error) 
 	}
 	now := e.now()
 	for id := range instances {
-		if err := e.UnblockInstance(ctx, id, "retried"); err != nil {
+		if err := e.DB.UnblockInstance(ctx, id, "retried", now); err != nil {
 			return res, fmt.Errorf("retry: %w", err)
 		}
 	}
