@@ -202,7 +202,7 @@ func (r *Recorder) ErrorHandler() asynq.ErrorHandler {
 // ResolveRecovered closes the open SyncErrors matching where once the work they were about has
 // succeeded (a transient failure that a retry got past), so the Errors page lists only what still
 // needs a look. The auth error of a still-blocked instance stays open whatever succeeds: only
-// unblocking the instance (engine.UnblockInstance) resolves it.
+// unblocking the instance (models.DB.UnblockInstance) resolves it.
 func ResolveRecovered(ctx context.Context, db *models.DB, where string, args ...any) error {
 	now := time.Now().UTC()
 	tx := db.WithContext(ctx)
