@@ -58,12 +58,14 @@ type dashState struct {
 	lag        map[uint]*dashLagStats
 	instByID   map[uint]*models.Instance
 	connFailed map[uint]string
+	quarant    map[uint]int64 // connection -> quarantined twins
 }
 
 func (s *Server) dashboardState(ctx context.Context, now time.Time) (*dashState, error) {
 	db := s.db.WithContext(ctx)
 	st := &dashState{marks: map[uint]map[string]models.Watermark{}, openErrs: map[uint]int64{}, connProb: map[uint]string{},
-		crossed1h: map[uint]int64{}, lag: map[uint]*dashLagStats{}, instByID: map[uint]*models.Instance{}, connFailed: map[uint]string{}}
+		crossed1h: map[uint]int64{}, lag: map[uint]*dashLagStats{}, instByID: map[uint]*models.Instance{}, connFailed: map[uint]string{},
+		quarant: map[uint]int64{}}
 	if err := db.Order("id").Find(&st.insts).Error; err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
@@ -96,6 +98,27 @@ func (s *Server) dashboardState(ctx context.Context, now time.Time) (*dashState,
 			st.openErrs[*r.ConnectionID] = r.N
 		}
 	}
+	instErrs, err := s.instanceErrors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range st.conns {
+		st.openErrs[c.ID] += instErrs[c.LocalInstanceID]
+		if c.RemoteInstanceID != c.LocalInstanceID {
+			st.openErrs[c.ID] += instErrs[c.RemoteInstanceID]
+		}
+	}
+	var quar []struct {
+		ConnectionID uint
+		N            int64
+	}
+	if err := db.Model(&models.Twin{}).Select("connection_id, COUNT(*) AS n").Where("state = ?", models.TwinQuarantined).
+		Group("connection_id").Scan(&quar).Error; err != nil {
+		return nil, fmt.Errorf("count quarantined twins: %w", err)
+	}
+	for _, r := range quar {
+		st.quarant[r.ConnectionID] = r.N
+	}
 	var connErrs []models.SyncError
 	if err := db.Select("connection_id", "message", "last_seen").Where("resolved_at IS NULL AND twin_id IS NULL AND connection_id IS NOT NULL").
 		Order("last_seen DESC").Limit(100).Find(&connErrs).Error; err != nil {
@@ -121,7 +144,10 @@ func (s *Server) dashboardState(ctx context.Context, now time.Time) (*dashState,
 		return nil, err
 	}
 	for _, c := range st.conns {
-		if p := st.problem(c); p != "" {
+		// Judged as if active, so a paused hop's picture still tells what waits for it.
+		active := c
+		active.Paused = false
+		if h, p := st.health(active); h == "failing" {
 			st.connFailed[c.ID] = p
 		}
 	}
@@ -195,19 +221,20 @@ func dashLagSample(e models.Event, t models.Twin) (time.Duration, bool) {
 	return e.At.Sub(*src), true
 }
 
-// problem says why a connection is failing, or "".
-func (st *dashState) problem(c models.Connection) string {
+// health is the connection's verdict (connHealth), the same for the picture and the table.
+func (st *dashState) health(c models.Connection) (string, string) {
+	f := connFacts{Paused: c.Paused, Problem: st.connProb[c.ID], Quarantined: st.quarant[c.ID], OpenErrors: st.openErrs[c.ID]}
 	for _, id := range []uint{c.LocalInstanceID, c.RemoteInstanceID} {
-		if in := st.instByID[id]; in != nil && in.AuthBlocked {
-			return in.Name + " is blocked after an authentication failure: fix its credentials, then retry"
+		if in := st.instByID[id]; in != nil && in.AuthBlocked && f.Blocked == "" {
+			f.Blocked = in.Name
 		}
 	}
-	for _, side := range []string{models.SideLocal, models.SideRemote} {
-		if w, ok := st.marks[c.ID][side]; ok && w.LastError != "" {
-			return side + " poll failing: " + w.LastError
+	for i, side := range []string{models.SideLocal, models.SideRemote} {
+		if w, ok := st.marks[c.ID][side]; ok {
+			f.PollErrs[i] = w.LastError
 		}
 	}
-	return st.connProb[c.ID]
+	return connHealth(f)
 }
 
 func dashInstanceHealth(in *models.Instance) string {
@@ -315,12 +342,7 @@ func (st *dashState) hopRows(activityURL, errorsURL string) []views.DashHop {
 		h := views.DashHop{Name: c.Name, Local: name(c.LocalInstanceID), Remote: name(c.RemoteInstanceID), Health: "ok",
 			OpenErrors: st.openErrs[c.ID], Crossed1h: st.crossed1h[c.ID],
 			ActivityURL: activityURL + "?connection=" + id, ErrorsURL: errorsURL + "?connection=" + id}
-		switch {
-		case c.Paused:
-			h.Health = "paused"
-		case st.connFailed[c.ID] != "":
-			h.Health, h.Problem = "failing", st.connFailed[c.ID]
-		}
+		h.Health, h.Problem = st.health(c)
 		if w, ok := st.marks[c.ID][models.SideLocal]; ok {
 			h.LastPollLocal, h.PollErrLocal = w.LastPollAt, w.LastError
 		}
