@@ -324,11 +324,7 @@ func (s *Server) formSecret(c echo.Context, in *instanceInput, inst *models.Inst
 		return in.secret
 	}
 	if raw := c.FormValue(pendingSecretField); raw != "" {
-		csrf := ""
-		if sess := currentSession(c); sess != nil {
-			csrf = sess.CSRFToken
-		}
-		if p := openPending(s.sealer, raw, csrf, in.baseURL, in.form.AuthType, in.form.Username); p != "" {
+		if p := openPending(s.sealer, raw, sessionCSRF(c), in.baseURL, in.form.AuthType, in.form.Username); p != "" {
 			in.form.PendingSecret = raw
 			return p
 		}
@@ -367,11 +363,7 @@ func (s *Server) testBeforeSave(c echo.Context, in *instanceInput, secret string
 	}
 	in.form.Test, in.form.ConfirmSave = &r, true
 	if in.form.PendingSecret == "" && in.secret != "" {
-		csrf := ""
-		if sess := currentSession(c); sess != nil {
-			csrf = sess.CSRFToken
-		}
-		in.form.PendingSecret = sealPending(s.sealer, in.secret, csrf, in.baseURL, in.form.AuthType, in.form.Username)
+		in.form.PendingSecret = sealPending(s.sealer, in.secret, sessionCSRF(c), in.baseURL, in.form.AuthType, in.form.Username)
 	}
 	in.form.Errors["test"] = r.Problem
 	return &r, false

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/airlock-sync/airlock/models"
 )
 
@@ -35,6 +37,14 @@ func storedSecretFits(inst *models.Instance, baseURL, authType string) bool {
 // back in the form sealed with the node key, bound to the session and to the target they were
 // typed for: the page never holds them in clear, and they open for nothing else.
 const pendingSecretField = "secret_pending"
+
+// sessionCSRF is the session's CSRF token: a per-session secret the sealed value is bound to.
+func sessionCSRF(c echo.Context) string {
+	if sess := currentSession(c); sess != nil {
+		return sess.CSRFToken
+	}
+	return ""
+}
 
 func pendingAAD(csrf, baseURL, authType, username string) []byte {
 	return []byte("airlock:pending-secret:" + csrf + "\x00" + secretTarget(baseURL, authType) + "\x00" + username)
