@@ -107,3 +107,42 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// The lag figures count what still waits: the "waiting to sync" tile equals the waiting twins
+// of the rows, and a hop with an old waiting change says so beside its (fast) delivered lag.
+func TestDashboardLagAgreesWithWaitingTile(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().UTC()
+	d := seedDashboard(t, e.db, now)
+	old := now.Add(-5*time.Minute - 3*time.Second)
+	for i, st := range []string{models.TwinActive, models.TwinActive, models.TwinPendingCreate, models.TwinQuarantined} {
+		since := now.Add(-time.Duration(i) * time.Second)
+		if i == 0 {
+			since = old
+		}
+		lid := "w" + string(rune('0'+i))
+		tw := models.Twin{ConnectionID: d.connA.ID, SyncID: "wait" + lid, State: st, LocalIssueID: &lid, LocalKey: "OPS-" + lid, Dirty: true, DirtySince: &since}
+		must(t, e.db.Create(&tw).Error)
+	}
+	token, _ := e.session(t)
+	doc := parse(t, e.get(t, "/", token))
+	tile := strings.TrimSpace(doc.Find(`[data-testid="count-dirty"] .count-value`).Text())
+	sum := 0
+	doc.Find(`[data-testid="dash-hop-waiting"]`).Each(func(_ int, s *goquery.Selection) {
+		n := 0
+		for _, c := range s.AttrOr("data-waiting", "") {
+			n = n*10 + int(c-'0')
+		}
+		sum += n
+	})
+	if tile != "3" || itoaU(uint(sum)) != tile {
+		t.Errorf("waiting tile %q, rows %d: want 3 both (a quarantined twin does not wait for the sync)", tile, sum)
+	}
+	w := doc.Find(`[data-testid="dash-hop-waiting"]`).First().Text()
+	if !strings.Contains(w, "3 waiting, oldest 5m") {
+		t.Errorf("row waiting %q", w)
+	}
+	if lag := doc.Find(`[data-testid="topo-hop-a-lag"]`).Text(); !strings.Contains(lag, "lag 10s") || !strings.Contains(lag, "oldest 5m") {
+		t.Errorf("topology lag %q does not show the waiting change", lag)
+	}
+}
