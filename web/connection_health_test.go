@@ -84,6 +84,11 @@ func TestConnectionHealthTellsTheTruth(t *testing.T) {
 			t.Errorf("connection on a blocked instance: %s open errors, want 1", n)
 		}
 	})
+	// The connection's error link lists that error too.
+	doc := parse(t, e.get(t, "/errors?connection="+itoaU(clean.ID), token))
+	if !strings.Contains(doc.Text(), "401") {
+		t.Error("the errors of a connection on a blocked instance do not list the instance's auth error")
+	}
 	for _, path := range []string{"/", "/instances", "/connections", "/twins", "/errors", "/conflicts", "/activity", "/settings"} {
 		doc := parse(t, e.get(t, path, token))
 		banner := doc.Find(`[data-testid="auth-blocked-banner"]`)
