@@ -129,3 +129,14 @@ func dash(s string) string {
 	}
 	return s
 }
+
+// LagText is a hop's lag line: the delivered lag and what still waits, either may be absent.
+func (h TopoHop) LagText() string {
+	switch {
+	case h.Lag != "" && h.Waiting != "":
+		return "lag " + h.Lag + " · " + h.Waiting
+	case h.Lag != "":
+		return "lag " + h.Lag
+	}
+	return h.Waiting
+}
