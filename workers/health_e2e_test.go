@@ -12,8 +12,11 @@ import (
 )
 
 // rounds3min is how many polls of one side 3 minutes of 2 s polling make: the tests below drive
-// at least that many at the node's 200 ms poll interval instead of sleeping 3 minutes.
-const rounds3min = 90
+// at least that many at the node's 200 ms poll interval (startNode) instead of sleeping 3 minutes.
+const (
+	rounds3min   = 90
+	nodePollTick = 200 * time.Millisecond
+)
 
 func errorCounts(n *e2eNode, where string, args ...any) (open, resolved int64) {
 	n.db.Model(&models.SyncError{}).Where("resolved_at IS NULL").Where(where, args...).Count(&open)
@@ -21,14 +24,15 @@ func errorCounts(n *e2eNode, where string, args ...any) (open, resolved int64) {
 	return open, resolved
 }
 
-// watch samples the open and resolved counts of where until attempts of the open rows reach
-// rounds, failing at the first sample whose open count is not exactly 1 or whose resolved rows
-// grew by more than one.
+// watch samples the open and resolved counts of where until the open row has counted rounds
+// attempts and rounds poll intervals have passed, failing at the first sample whose open count is
+// not exactly 1 or whose resolved rows grew by more than one.
 func watch(t *testing.T, n *e2eNode, rounds int, tick func(i int), where string, args ...any) models.SyncError {
 	t.Helper()
 	waitFor(t, "the first error", 30*time.Second, func() bool { o, _ := errorCounts(n, where, args...); return o > 0 })
 	_, resolved0 := errorCounts(n, where, args...)
-	deadline := time.Now().Add(2 * time.Minute)
+	start := time.Now()
+	deadline := start.Add(2 * time.Minute)
 	var row models.SyncError
 	for i := 0; ; i++ {
 		open, resolved := errorCounts(n, where, args...)
@@ -44,7 +48,7 @@ func watch(t *testing.T, n *e2eNode, rounds int, tick func(i int), where string,
 			t.Fatalf("sample %d: resolved rows grew from %d to %d", i, resolved0, resolved)
 		}
 		n.db.Where("resolved_at IS NULL").Where(where, args...).First(&row)
-		if row.Attempts >= rounds {
+		if row.Attempts >= rounds && time.Since(start) >= time.Duration(rounds)*nodePollTick {
 			return row
 		}
 		if time.Now().After(deadline) {
