@@ -104,9 +104,8 @@ func (e *Engine) Retry(ctx context.Context, f RetryFilter) (RetryResult, error) 
 	}
 	now := e.now()
 	for id := range instances {
-		// Updates bumps updated_at, so the client pool builds a fresh, unlocked client.
-		if err := e.db(ctx).Model(&models.Instance{ID: id}).Updates(map[string]any{"auth_blocked": false, "consecutive_errors": 0}).Error; err != nil {
-			return res, fmt.Errorf("retry: unblock instance %d: %w", id, err)
+		if err := e.DB.UnblockInstance(ctx, id, "retried", now); err != nil {
+			return res, fmt.Errorf("retry: %w", err)
 		}
 	}
 	for _, id := range sortedIDs(twins) {

@@ -21,8 +21,15 @@ func selectedIf(b bool) templ.Attributes {
 
 // secretHelp is the help line of the password field: on edit, empty keeps the stored secret.
 func secretHelp(f InstanceForm) string {
+	if f.PendingSecret != "" {
+		return "Kept from your last attempt (sealed, not shown). Type it again to change it."
+	}
 	if f.HasSecret {
-		return "Stored encrypted and never shown. Leave empty to keep it; type a new one to replace it."
+		msg := "Stored encrypted and never shown. Leave empty to keep it; type a new one to replace it."
+		if f.SavedTarget != "" {
+			msg += " It is only ever sent to " + f.SavedTarget + ": a new scheme, host, port or login type needs it typed again."
+		}
+		return msg
 	}
 	if !f.IsNew() {
 		return "No password or token is stored yet (imported configuration): enter one."

@@ -104,6 +104,16 @@ type InstanceForm struct {
 	Errors    map[string]string
 	// Action is where the form posts; TestURL is where "Test connection" posts; CancelURL goes back.
 	Action, TestURL, CancelURL string
+	// SavedTarget is where the stored secret may be sent (scheme, host and port): a form aimed
+	// elsewhere needs the secret typed again.
+	SavedTarget string
+	// Test is the failed test Save ran on the new settings; with it the form asks for
+	// "save anyway" (ConfirmSave) before it stores what Jira refused.
+	Test        *InstanceTest
+	ConfirmSave bool
+	// PendingSecret is the typed secret of a save that waits for confirmation, sealed by the node
+	// for this session and target (never in clear).
+	PendingSecret string
 }
 
 // Err returns the error text of a field ("" when none).

@@ -24,6 +24,12 @@ type Flash struct {
 	Message string
 }
 
+// BlockedInstance is an instance Airlock stopped calling after an authentication failure, and
+// where to fix it.
+type BlockedInstance struct {
+	Name, EditURL string
+}
+
 // NavItem is one entry of the main navigation.
 type NavItem struct {
 	Label  string
@@ -48,7 +54,9 @@ type Page struct {
 	Flashes   []Flash
 	// EmbeddedQueue shows the "embedded queue, not durable" notice (dev's in-process miniredis).
 	EmbeddedQueue bool
-	Version       string
+	// Blocked lists the auth-blocked instances, shown as a banner on every page.
+	Blocked []BlockedInstance
+	Version string
 	// Asset maps a file under static/ to its versioned URL; nil means the plain /static/ path.
 	Asset func(name string) string
 }
@@ -120,4 +128,15 @@ func dash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// LagText is a hop's lag line: the delivered lag and what still waits, either may be absent.
+func (h TopoHop) LagText() string {
+	switch {
+	case h.Lag != "" && h.Waiting != "":
+		return "lag " + h.Lag + " · " + h.Waiting
+	case h.Lag != "":
+		return "lag " + h.Lag
+	}
+	return h.Waiting
 }

@@ -30,19 +30,42 @@ func (s *Server) connectionList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	instErrs, err := s.instanceErrors(ctx)
+	if err != nil {
+		return err
+	}
+	var blocked []models.Instance
+	if err := s.db.WithContext(ctx).Select("id", "name").Where("auth_blocked = ?", true).Find(&blocked).Error; err != nil {
+		return fmt.Errorf("list blocked instances: %w", err)
+	}
+	blockedName := map[uint]string{}
+	for _, in := range blocked {
+		blockedName[in.ID] = in.Name
+	}
 	d := views.ConnectionsData{Instances: int64(len(names)), NewURL: s.url(RouteConnectionNew), InstancesURL: s.url(RouteInstances),
 		Next: s.url(RouteConnections)}
 	for _, cn := range conns {
 		st := stats[cn.ID]
-		d.Rows = append(d.Rows, views.ConnListRow{
+		polls := []views.ConnPollState{pollState(st, models.SideLocal), pollState(st, models.SideRemote)}
+		f := connFacts{Draft: cn.Draft, Paused: cn.Paused, Quarantined: st.Twins[models.TwinQuarantined], PollErrs: [2]string{polls[0].Error, polls[1].Error},
+			OpenErrors: st.OpenErrors + instErrs[cn.LocalInstanceID]}
+		if cn.RemoteInstanceID != cn.LocalInstanceID {
+			f.OpenErrors += instErrs[cn.RemoteInstanceID]
+		}
+		f.Blocked = blockedName[cn.LocalInstanceID]
+		if f.Blocked == "" {
+			f.Blocked = blockedName[cn.RemoteInstanceID]
+		}
+		health, problem := connHealth(f)
+		d.Rows = append(d.Rows, views.ConnListRow{Health: health, Problem: problem,
 			Name: cn.Name, URL: s.connURL(RouteConnectionShow, cn.ID),
 			Local: nameOr(names, cn.LocalInstanceID), Remote: nameOr(names, cn.RemoteInstanceID),
 			LocalProject: cn.LocalProject, RemoteProject: cn.RemoteProject, Paused: cn.Paused, Draft: cn.Draft,
 			ActivateURL: s.connURL(RouteConnectionActivate, cn.ID),
 			PauseURL:    s.connURL(RouteConnectionPause, cn.ID), ResumeURL: s.connURL(RouteConnectionResume, cn.ID),
-			Polls:       []views.ConnPollState{pollState(st, models.SideLocal), pollState(st, models.SideRemote)},
+			Polls:       polls,
 			Twins:       total(st.Twins) - st.Twins[models.TwinUnlinked],
-			Quarantined: st.Twins[models.TwinQuarantined], OpenErrors: st.OpenErrors,
+			Quarantined: f.Quarantined, OpenErrors: f.OpenErrors,
 			TwinsURL: s.connFiltered(RouteTwins, cn.ID), ErrorsURL: s.connFiltered(RouteErrors, cn.ID),
 		})
 	}

@@ -49,7 +49,7 @@ func (s *Server) dashboardData(c echo.Context) (views.DashboardView, error) {
 		{&d.Instances, &models.Instance{}, "", nil},
 		{&d.Connections, &models.Connection{}, "", nil},
 		{&d.Twins, &models.Twin{}, "state <> ?", []any{models.TwinUnlinked}},
-		{&d.DirtyTwins, &models.Twin{}, "dirty = ?", []any{true}},
+		{&d.DirtyTwins, &models.Twin{}, "dirty = ? AND state IN ?", []any{true, waitingStates}},
 		{&d.Quarantined, &models.Twin{}, "state = ?", []any{models.TwinQuarantined}},
 		{&d.OpenErrors, &models.SyncError{}, "resolved_at IS NULL", nil},
 		{&d.OpenConflicts, &models.Conflict{}, "decision = '' OR decision IS NULL", nil},

@@ -168,7 +168,8 @@ func TestErrorsGroupsAndFilters(t *testing.T) {
 	}{
 		{"all open", "", 7, "twin OPS-1 ↔ SHARE-7"},
 		{"class", "class=config", 3, "no transition path"},
-		{"connection", fmt.Sprintf("connection=%d", sd.conn2.ID), 2, "summary too long"},
+		// The connection's own two, and the auth error of Relay, one of its instances.
+		{"connection", fmt.Sprintf("connection=%d", sd.conn2.ID), 3, "instance Relay"},
 		{"class and connection", fmt.Sprintf("class=config&connection=%d", sd.conn2.ID), 0, ""},
 		{"no connection", "connection=none", 1, "instance Relay"},
 		{"twin by key", "twin=ops-1", 2, "cannot be set"},

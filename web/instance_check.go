@@ -27,15 +27,23 @@ const instanceTestTimeout = 15 * time.Second
 type checkTarget struct {
 	name, baseURL, authType, username, secret, caBundle string
 	allow                                               []string // AIRLOCK_JIRA_ALLOWLIST
+	timeout                                             time.Duration
 }
 
 // checkJira calls serverInfo and myself and describes the outcome in words. It never retries, so
 // a wrong password counts as one failed login, not four.
 func checkJira(ctx context.Context, t checkTarget, hc *http.Client) views.InstanceTest {
-	ctx, cancel := context.WithTimeout(ctx, instanceTestTimeout)
+	if t.timeout <= 0 {
+		t.timeout = instanceTestTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	cfg := engine.ConfigFor(t.name, t.baseURL, t.authType, t.username, t.secret, t.caBundle)
 	cfg.MaxRetries, cfg.MaxRetryWait, cfg.UserAgent, cfg.AllowedHosts = -1, time.Second, "airlock", t.allow
+	if hc == nil {
+		// Test's own client carries the CA bundle and caps every answer.
+		hc, cfg.CABundle = testHTTPClient(t.caBundle, t.timeout), nil
+	}
 	if cfg.CABundle == nil {
 		cfg.HTTPClient = hc
 	}
@@ -50,6 +58,9 @@ func checkJira(ctx context.Context, t checkTarget, hc *http.Client) views.Instan
 	me, err := c.Myself(ctx)
 	if err != nil {
 		return describeJiraError(err, t)
+	}
+	if problem, hint := notJira(info, me); problem != "" {
+		return views.InstanceTest{Problem: problem, Hint: hint}
 	}
 	res := views.InstanceTest{OK: true, JiraVersion: info.Version, Deployment: info.DeploymentType, ServerTitle: info.ServerTitle,
 		DisplayName: me.DisplayName, UserName: me.Name, TimeZone: me.TimeZone}
@@ -89,8 +100,7 @@ func describeJiraError(err error, t checkTarget) views.InstanceTest {
 		res.Problem = "Nothing answers as Jira at this address (404)."
 		res.Hint = "Check the base URL, including the context path such as /jira: it is the address you open Jira at."
 	case je.Status >= 200 && je.Status < 300:
-		res.Problem = "The address answered with a web page, not with Jira's REST API."
-		res.Hint = "Check the base URL. A login page, proxy or single sign-on page may be in the way."
+		res.Problem, res.Hint = describeBadAnswer(je, t.timeout)
 	case je.Status == http.StatusTooManyRequests:
 		res.Problem = "Jira is rate limiting this user (429)."
 		res.Hint = "Wait a moment and test again; lower \"calls per second\" or ask for a rate-limit exemption for the sync user."
@@ -141,7 +151,7 @@ func describeNetError(err error, t checkTarget) (problem, hint string) {
 		problem = "Connection refused: nothing listens at this address and port."
 		hint = "Check the host and port of the base URL, and that Jira is running."
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		problem = fmt.Sprintf("No answer within %s (timeout).", instanceTestTimeout)
+		problem = fmt.Sprintf("No answer within %s (timeout).", t.timeout)
 		hint = "A firewall or proxy may drop the connection: check that this node may reach " + host + "."
 	case err != nil && strings.Contains(err.Error(), "connection reset"):
 		problem = "The connection was reset."
@@ -173,11 +183,19 @@ func (s *Server) instanceTestForm(c echo.Context) error {
 		}
 		stored = inst
 	}
-	in.validate(stored != nil && len(stored.SecretEnc) > 0)
+	in.validate(true)
 	in.form.Errors = formLimitErrors(c, in.form.Errors) // an emptied secret must not mean "the stored one"
 	// Fields the test does not need do not stop it.
 	for _, k := range []string{"name", "role", "max_concurrent", "calls_per_second"} {
 		delete(in.form.Errors, k)
+	}
+	if in.secret == "" && c.FormValue(pendingSecretField) == "" && (stored == nil || len(stored.SecretEnc) == 0) {
+		in.form.Errors["secret"] = "Enter the password or token."
+	}
+	// The stored secret goes only to the target it was saved for; formSecret refuses otherwise.
+	var secret string
+	if len(in.form.Errors) == 0 {
+		secret = s.formSecret(c, &in, stored)
 	}
 	if len(in.form.Errors) > 0 {
 		var parts []string
@@ -189,19 +207,8 @@ func (s *Server) instanceTestForm(c echo.Context) error {
 		return Render(c, http.StatusOK, views.InstanceTestResult(views.InstanceTest{
 			Problem: "Fill in the fields the test needs first.", Hint: strings.Join(parts, " ")}))
 	}
-	secret := in.secret
-	if secret == "" && stored != nil {
-		if s.sealer == nil {
-			return Render(c, http.StatusOK, views.InstanceTestResult(views.InstanceTest{Problem: "The stored secret cannot be opened.", Hint: errNoSealer.Error()}))
-		}
-		sec, err := stored.Secret(s.sealer)
-		if err != nil {
-			return Render(c, http.StatusOK, views.InstanceTestResult(views.InstanceTest{Problem: "The stored secret cannot be opened.", Hint: "Enter the password or token again."}))
-		}
-		secret = sec
-	}
 	res := checkJira(c.Request().Context(), checkTarget{name: in.form.Name, baseURL: in.baseURL, authType: in.form.AuthType,
-		username: in.form.Username, secret: secret, caBundle: in.form.CABundle, allow: s.cfg.JiraAllowlist}, nil)
+		username: in.form.Username, secret: secret, caBundle: in.form.CABundle, allow: s.cfg.JiraAllowlist, timeout: s.testTimeout}, nil)
 	return Render(c, http.StatusOK, views.InstanceTestResult(res))
 }
 
@@ -211,7 +218,8 @@ func (s *Server) instanceTest(c echo.Context) error {
 	return s.testSaved(c, false)
 }
 
-// instanceResume tests a saved instance and, when the test passes, clears its auth block.
+// instanceResume tests a saved instance; like Test, a pass clears its auth block (the button
+// stays on blocked rows because that is where an operator looks for it).
 func (s *Server) instanceResume(c echo.Context) error {
 	return s.testSaved(c, true)
 }
@@ -232,8 +240,11 @@ func (s *Server) testSaved(c echo.Context, resume bool) error {
 		updates["time_zone"] = res.TimeZone
 		updates["jira_version"] = res.JiraVersion
 		res.Saved = true
-		if resume && inst.AuthBlocked {
-			updates["auth_blocked"] = false
+		// The saved credentials work: the block they caused is over, with or without Resume.
+		if inst.AuthBlocked {
+			if err := s.db.UnblockInstance(ctx, inst.ID, "credentials tested", now); err != nil {
+				return err
+			}
 			res.Resumed = true
 		}
 	} else if len(inst.SecretEnc) > 0 {
@@ -283,7 +294,7 @@ func (s *Server) checkSaved(ctx context.Context, inst *models.Instance) views.In
 		return views.InstanceTest{Problem: "The stored secret cannot be opened (was AIRLOCK_SECRET_KEY changed?).", Hint: "Edit the instance and enter the password or token again."}
 	}
 	return checkJira(ctx, checkTarget{name: inst.Name, baseURL: inst.BaseURL, authType: inst.AuthType, username: inst.Username,
-		secret: secret, caBundle: inst.CABundle, allow: s.cfg.JiraAllowlist}, nil)
+		secret: secret, caBundle: inst.CABundle, allow: s.cfg.JiraAllowlist, timeout: s.testTimeout}, nil)
 }
 
 // orDash shows an em dash for an empty value in a message.

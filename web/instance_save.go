@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -203,11 +204,12 @@ func (s *Server) renderInstanceForm(c echo.Context, status int, f views.Instance
 	return Render(c, status, views.InstanceFormPage(s.page(c, title, RouteInstances), f))
 }
 
-// instanceCreate saves a new instance from the form; errors re-render it (422).
+// instanceCreate saves a new instance from the form; errors re-render it (422). Settings that
+// fail their Test are stored only after the admin confirms ("save anyway").
 func (s *Server) instanceCreate(c echo.Context) error {
 	in := readInstanceForm(c)
 	in.allow = s.cfg.JiraAllowlist
-	in.validate(false)
+	in.validate(c.FormValue(pendingSecretField) != "")
 	in.form.Errors = formLimitErrors(c, in.form.Errors)
 	ctx := c.Request().Context()
 	if len(in.form.Errors) == 0 {
@@ -218,24 +220,35 @@ func (s *Server) instanceCreate(c echo.Context) error {
 	if len(in.form.Errors) == 0 && s.sealer == nil {
 		in.form.Errors["secret"] = "This node has no AIRLOCK_SECRET_KEY, so it cannot store credentials. Set it and restart."
 	}
+	secret := s.formSecret(c, &in, nil)
 	if len(in.form.Errors) > 0 {
+		return s.renderInstanceForm(c, http.StatusUnprocessableEntity, in.form)
+	}
+	test, ok := s.testBeforeSave(c, &in, secret)
+	if !ok {
 		return s.renderInstanceForm(c, http.StatusUnprocessableEntity, in.form)
 	}
 	inst := &models.Instance{}
 	in.apply(inst)
-	if err := inst.SetSecret(s.sealer, in.secret); err != nil {
+	if err := inst.SetSecret(s.sealer, secret); err != nil {
 		return fmt.Errorf("create instance: %w", err)
 	}
+	tested(inst, test)
 	if err := s.db.WithContext(ctx).Create(inst).Error; err != nil {
 		return fmt.Errorf("create instance %q: %w", inst.Name, err)
 	}
-	s.log.Info("instance added", "instance", inst.Name, "user", currentUserName(c))
-	s.flash(c, views.FlashSuccess, fmt.Sprintf("Saved %s. Press Test to check the connection and read the sync user's time zone.", inst.Name))
+	s.log.Info("instance added", "instance", inst.Name, "url", inst.BaseURL, "tested", test != nil && test.OK, "user", currentUserName(c))
+	msg := fmt.Sprintf("Saved %s. Press Test to check the connection and read the sync user's time zone.", inst.Name)
+	if test != nil && test.OK {
+		msg = fmt.Sprintf("Saved %s: connected, sync user %s, zone %s.", inst.Name, test.DisplayName, test.TimeZone)
+	}
+	s.flash(c, views.FlashSuccess, msg)
 	return c.Redirect(http.StatusSeeOther, s.url(RouteInstances))
 }
 
-// instanceUpdate saves the edit form. An empty secret keeps the stored one; a rename re-seals
-// it, since the name is the secret's associated data.
+// instanceUpdate saves the edit form. An empty secret keeps the stored one only while the form
+// still aims at the scheme, host, port and login type it was saved for; a rename re-seals it,
+// since the name is the secret's associated data. New access settings are tested first.
 func (s *Server) instanceUpdate(c echo.Context) error {
 	inst, err := s.loadInstance(c)
 	if err != nil {
@@ -245,7 +258,8 @@ func (s *Server) instanceUpdate(c echo.Context) error {
 	in.allow = s.cfg.JiraAllowlist
 	in.form.ID = inst.ID
 	in.form.HasSecret = len(inst.SecretEnc) > 0
-	in.validate(in.form.HasSecret)
+	in.form.SavedTarget = savedTarget(inst)
+	in.validate(in.form.HasSecret || c.FormValue(pendingSecretField) != "")
 	in.form.Errors = formLimitErrors(c, in.form.Errors)
 	ctx := c.Request().Context()
 	if len(in.form.Errors) == 0 {
@@ -256,19 +270,20 @@ func (s *Server) instanceUpdate(c echo.Context) error {
 	if len(in.form.Errors) == 0 && s.sealer == nil && (in.secret != "" || in.form.Name != inst.Name) {
 		in.form.Errors["secret"] = "This node has no AIRLOCK_SECRET_KEY, so it cannot store credentials. Set it and restart."
 	}
-	secret := in.secret
-	if len(in.form.Errors) == 0 && secret == "" && in.form.Name != inst.Name && in.form.HasSecret {
-		// Renamed: open with the old name, seal again with the new one.
-		old, err := inst.Secret(s.sealer)
-		if err != nil {
-			in.form.Errors["secret"] = "The stored secret cannot be opened (was AIRLOCK_SECRET_KEY changed?). Enter it again."
-		}
-		secret = old
-	}
+	secret := s.formSecret(c, &in, inst)
 	if len(in.form.Errors) > 0 {
 		return s.renderInstanceForm(c, http.StatusUnprocessableEntity, in.form)
 	}
-	changedAccess := in.baseURL != inst.BaseURL || in.form.Username != inst.Username || in.form.AuthType != inst.AuthType || in.secret != ""
+	changedAccess := in.baseURL != inst.BaseURL || in.form.Username != inst.Username || in.form.AuthType != inst.AuthType ||
+		in.form.CABundle != inst.CABundle || in.secret != "" || c.FormValue(pendingSecretField) != ""
+	var test *views.InstanceTest
+	if changedAccess {
+		var ok bool
+		if test, ok = s.testBeforeSave(c, &in, secret); !ok {
+			return s.renderInstanceForm(c, http.StatusUnprocessableEntity, in.form)
+		}
+	}
+	oldURL, wasBlocked := inst.BaseURL, inst.AuthBlocked
 	in.apply(inst)
 	if secret != "" {
 		if err := inst.SetSecret(s.sealer, secret); err != nil {
@@ -278,17 +293,99 @@ func (s *Server) instanceUpdate(c echo.Context) error {
 	if changedAccess {
 		// New address or credentials: the old health and zone say nothing about them.
 		inst.LastOKAt, inst.LastError, inst.LastErrorAt, inst.ConsecutiveErrors = nil, "", nil, 0
+		tested(inst, test)
 	}
 	if err := s.db.WithContext(ctx).Save(inst).Error; err != nil {
 		return fmt.Errorf("update instance %q: %w", inst.Name, err)
 	}
+	if oldURL != inst.BaseURL {
+		s.log.Warn("instance address changed", "instance", inst.Name, "old_url", oldURL, "new_url", inst.BaseURL, "user", currentUserName(c))
+	}
 	s.log.Info("instance changed", "instance", inst.Name, "user", currentUserName(c))
 	msg := fmt.Sprintf("Saved %s.", inst.Name)
-	if changedAccess {
+	switch {
+	case test != nil && test.OK && wasBlocked:
+		if err := s.db.UnblockInstance(ctx, inst.ID, "credentials fixed", time.Now()); err != nil {
+			return err
+		}
+		msg += " The test passed, so calls to this Jira are resumed."
+	case test != nil && test.OK:
+		msg += " The test passed."
+	case changedAccess:
 		msg += " Press Test to check the new settings."
 	}
 	s.flash(c, views.FlashSuccess, msg)
 	return c.Redirect(http.StatusSeeOther, s.url(RouteInstances))
+}
+
+// formSecret is the secret a validated form stands for: the typed one, the sealed one of a save
+// waiting for confirmation, or the stored one of inst while the form aims at the target it was
+// saved for. It never hands out the stored secret for another target: that is a form error.
+func (s *Server) formSecret(c echo.Context, in *instanceInput, inst *models.Instance) string {
+	if in.secret != "" || len(in.form.Errors) > 0 {
+		return in.secret
+	}
+	if raw := c.FormValue(pendingSecretField); raw != "" {
+		if p := openPending(s.sealer, raw, sessionCSRF(c), in.baseURL, in.form.AuthType, in.form.Username); p != "" {
+			in.form.PendingSecret = raw
+			return p
+		}
+		in.form.Errors["secret"] = "The address, login type or user changed since your last attempt: type the password or token again."
+		return ""
+	}
+	if inst == nil || len(inst.SecretEnc) == 0 {
+		return ""
+	}
+	if !storedSecretFits(inst, in.baseURL, in.form.AuthType) {
+		in.form.Errors["secret"] = "The stored password or token is only sent to " + savedTarget(inst) +
+			". For a new scheme, host, port or login type, type it again."
+		return ""
+	}
+	if s.sealer == nil {
+		return ""
+	}
+	secret, err := inst.Secret(s.sealer)
+	if err != nil {
+		in.form.Errors["secret"] = "The stored secret cannot be opened (was AIRLOCK_SECRET_KEY changed?). Enter it again."
+	}
+	return secret
+}
+
+// testBeforeSave runs Test on the settings about to be saved. A failure re-arms the form with the
+// result and a "save anyway" choice (and the typed secret sealed, so nothing is typed twice);
+// ok is false until the admin confirms.
+func (s *Server) testBeforeSave(c echo.Context, in *instanceInput, secret string) (res *views.InstanceTest, ok bool) {
+	if c.FormValue("save_anyway") != "" {
+		return nil, true
+	}
+	r := checkJira(c.Request().Context(), checkTarget{name: in.form.Name, baseURL: in.baseURL, authType: in.form.AuthType,
+		username: in.form.Username, secret: secret, caBundle: in.form.CABundle, allow: s.cfg.JiraAllowlist, timeout: s.testTimeout}, nil)
+	if r.OK {
+		return &r, true
+	}
+	in.form.Test, in.form.ConfirmSave = &r, true
+	if in.form.PendingSecret == "" && in.secret != "" {
+		in.form.PendingSecret = sealPending(s.sealer, in.secret, sessionCSRF(c), in.baseURL, in.form.AuthType, in.form.Username)
+	}
+	in.form.Errors["test"] = r.Problem
+	return &r, false
+}
+
+// tested stores a passed Test's findings on the instance being saved.
+func tested(inst *models.Instance, t *views.InstanceTest) {
+	if t == nil || !t.OK {
+		return
+	}
+	now := time.Now().UTC()
+	inst.LastOKAt, inst.TimeZone, inst.JiraVersion = &now, t.TimeZone, t.JiraVersion
+}
+
+// savedTarget names where an instance's stored secret may be sent, for messages.
+func savedTarget(inst *models.Instance) string {
+	if u, err := url.Parse(inst.BaseURL); err == nil && u.Host != "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return inst.BaseURL
 }
 
 // apply copies the validated form onto inst (not the secret).

@@ -49,6 +49,22 @@ func TestBrowserInstances(t *testing.T) {
 	if v := b.read("kept name", chromedp.Value(chromedp.CSS(`#name`))); v != "Jira A" {
 		t.Errorf("typed name lost: %q", v)
 	}
+	b.step("fix the URL but mistype the password: Save tests and asks",
+		chromedp.SetValue(chromedp.CSS(`#base_url`), base),
+		chromedp.SendKeys(chromedp.CSS(`#secret`), "not-the-password"),
+		chromedp.Click(chromedp.CSS(`[data-testid="instance-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="instance-confirm-save"]`)))
+	if p := b.read("test problem", chromedp.Text(chromedp.CSS(`[data-testid="test-problem"]`))); !strings.Contains(p, "Wrong user name or password") {
+		t.Errorf("Save's test result %q", p)
+	}
+	if v := b.read("kept name after the failed test", chromedp.Value(chromedp.CSS(`#name`))); v != "Jira A" {
+		t.Errorf("typed name lost: %q", v)
+	}
+	var n int64
+	db.Model(&models.Instance{}).Where("name = ?", "Jira A").Count(&n)
+	if n != 0 {
+		t.Fatal("saved although its test failed and nobody confirmed")
+	}
 	b.step("fix the URL, test the form values, save",
 		chromedp.SetValue(chromedp.CSS(`#base_url`), base),
 		chromedp.SendKeys(chromedp.CSS(`#secret`), "airlock"),
@@ -60,7 +76,8 @@ func TestBrowserInstances(t *testing.T) {
 	b.step("save",
 		chromedp.Click(chromedp.CSS(`[data-testid="instance-save"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash-success"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`tr[data-instance="Jira A"] [data-testid="health-never"]`)))
+		// Save tested the new settings: the row is healthy at once.
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-instance="Jira A"] [data-testid="health-ok"]`)))
 	b.step("test both from the list",
 		chromedp.Click(chromedp.CSS(`tr[data-instance="Jira A"] [data-testid="instance-test"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-instance="Jira A"] [data-testid="health-ok"]`)),

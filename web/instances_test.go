@@ -113,7 +113,9 @@ func (e *c1Env) addInstance(t *testing.T, name, base, user, secret string) *mode
 
 func instanceForm(name, base, user, secret string) url.Values {
 	return url.Values{"name": {name}, "base_url": {base}, "role": {"private"}, "auth_type": {"basic"},
-		"username": {user}, "secret": {secret}, "max_concurrent": {"8"}, "calls_per_second": {"0"}}
+		"username": {user}, "secret": {secret}, "max_concurrent": {"8"}, "calls_per_second": {"0"},
+		// These forms aim at hosts that do not answer: save without the Test before Save.
+		"save_anyway": {"1"}}
 }
 
 func TestInstanceFormValidation(t *testing.T) {
@@ -378,7 +380,7 @@ func TestInstanceTestConnectionWords(t *testing.T) {
 	}
 }
 
-func TestInstanceTestSavedStoresZoneAndResumes(t *testing.T) {
+func TestInstanceTestSavedStoresZoneAndUnblocks(t *testing.T) {
 	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
@@ -410,23 +412,31 @@ func TestInstanceTestSavedStoresZoneAndResumes(t *testing.T) {
 	if !inst.AuthBlocked {
 		t.Fatal("a failed test cleared the auth block")
 	}
-	// A plain test that succeeds does not clear the block either; resume does.
+	// The password is fixed; a plain Test of the saved credentials clears the block and
+	// resolves the instance's auth error, with no separate resume.
 	if err := inst.SetSecret(e.sealer, "airlock"); err != nil {
 		t.Fatal(err)
 	}
 	e.db.Model(inst).Update("secret_enc", inst.SecretEnc)
-	e.post(t, "/instances/"+itoaU(inst.ID)+"/test", nil, true)
-	e.db.First(inst, inst.ID)
-	if !inst.AuthBlocked || inst.TimeZone != "Europe/Berlin" || inst.LastOKAt == nil || inst.ConsecutiveErrors != 0 {
-		t.Fatalf("after ok test: blocked=%v zone=%q lastOK=%v errors=%d", inst.AuthBlocked, inst.TimeZone, inst.LastOKAt, inst.ConsecutiveErrors)
-	}
-	res = e.post(t, "/instances/"+itoaU(inst.ID)+"/resume", nil, true)
+	now := time.Now().UTC()
+	authErr := models.SyncError{InstanceID: &inst.ID, Fingerprint: "auth-a", Class: models.ClassAuth, Message: "401", FirstSeen: now, LastSeen: now}
+	e.db.Create(&authErr)
+	res = e.post(t, "/instances/"+itoaU(inst.ID)+"/test", nil, true)
 	body = bodyString(t, res)
 	e.db.First(inst, inst.ID)
-	if inst.AuthBlocked {
-		t.Fatal("resume after a good test left the block")
+	if inst.AuthBlocked || inst.TimeZone != "Europe/Berlin" || inst.LastOKAt == nil || inst.ConsecutiveErrors != 0 {
+		t.Fatalf("after ok test: blocked=%v zone=%q lastOK=%v errors=%d", inst.AuthBlocked, inst.TimeZone, inst.LastOKAt, inst.ConsecutiveErrors)
 	}
 	if !strings.Contains(body, "Calls to this Jira are resumed") || !strings.Contains(body, `data-testid="health-ok"`) {
+		t.Errorf("test answer:\n%s", body)
+	}
+	e.db.First(&authErr, authErr.ID)
+	if authErr.ResolvedAt == nil || authErr.Resolution != "credentials tested" {
+		t.Errorf("the auth error stays open: %+v", authErr)
+	}
+	// Resume on an unblocked instance is a plain test.
+	res = e.post(t, "/instances/"+itoaU(inst.ID)+"/resume", nil, true)
+	if body = bodyString(t, res); !strings.Contains(body, `data-testid="health-ok"`) {
 		t.Errorf("resume answer:\n%s", body)
 	}
 }

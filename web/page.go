@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/views"
 )
 
@@ -28,6 +29,14 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 		p.CSRF = sess.CSRFToken
 		if b, err := json.Marshal(map[string]string{csrfHeader: sess.CSRFToken}); err == nil {
 			p.HXHeaders = string(b)
+		}
+		var blocked []models.Instance
+		if err := s.db.WithContext(c.Request().Context()).Select("id", "name").Where("auth_blocked = ?", true).Order("name").
+			Find(&blocked).Error; err != nil {
+			s.log.Warn("cannot list blocked instances for the banner", "err", err)
+		}
+		for _, in := range blocked {
+			p.Blocked = append(p.Blocked, views.BlockedInstance{Name: in.Name, EditURL: s.urlID(RouteInstanceEdit, in.ID)})
 		}
 		for _, n := range navOrder {
 			p.Nav = append(p.Nav, views.NavItem{Label: n.label, URL: s.url(n.route), Name: n.route, Active: n.route == active})

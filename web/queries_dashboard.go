@@ -58,12 +58,27 @@ type dashState struct {
 	lag        map[uint]*dashLagStats
 	instByID   map[uint]*models.Instance
 	connFailed map[uint]string
+	quarant    map[uint]int64 // connection -> quarantined twins
+	waiting    map[uint]dashWaiting
 }
+
+// dashWaiting is what a connection still has to carry: the twins waiting to sync (the tile's
+// definition, waitingStates) and how long the oldest has waited. The lag figures show it beside
+// the lag of delivered changes, so a stalled hop never looks fast.
+type dashWaiting struct {
+	n      int64
+	oldest time.Duration
+}
+
+// waitingStates are the twin states whose dirty flag means "a change waits to be carried"
+// (a quarantined twin waits for an operator, not for the sync).
+var waitingStates = []string{models.TwinActive, models.TwinPendingCreate}
 
 func (s *Server) dashboardState(ctx context.Context, now time.Time) (*dashState, error) {
 	db := s.db.WithContext(ctx)
 	st := &dashState{marks: map[uint]map[string]models.Watermark{}, openErrs: map[uint]int64{}, connProb: map[uint]string{},
-		crossed1h: map[uint]int64{}, lag: map[uint]*dashLagStats{}, instByID: map[uint]*models.Instance{}, connFailed: map[uint]string{}}
+		crossed1h: map[uint]int64{}, lag: map[uint]*dashLagStats{}, instByID: map[uint]*models.Instance{}, connFailed: map[uint]string{},
+		quarant: map[uint]int64{}, waiting: map[uint]dashWaiting{}}
 	if err := db.Order("id").Find(&st.insts).Error; err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
@@ -96,6 +111,47 @@ func (s *Server) dashboardState(ctx context.Context, now time.Time) (*dashState,
 			st.openErrs[*r.ConnectionID] = r.N
 		}
 	}
+	instErrs, err := s.instanceErrors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range st.conns {
+		st.openErrs[c.ID] += instErrs[c.LocalInstanceID]
+		if c.RemoteInstanceID != c.LocalInstanceID {
+			st.openErrs[c.ID] += instErrs[c.RemoteInstanceID]
+		}
+	}
+	var quar []struct {
+		ConnectionID uint
+		N            int64
+	}
+	if err := db.Model(&models.Twin{}).Select("connection_id, COUNT(*) AS n").Where("state = ?", models.TwinQuarantined).
+		Group("connection_id").Scan(&quar).Error; err != nil {
+		return nil, fmt.Errorf("count quarantined twins: %w", err)
+	}
+	for _, r := range quar {
+		st.quarant[r.ConnectionID] = r.N
+	}
+	var dirty []struct {
+		ConnectionID uint
+		N            int64
+	}
+	if err := db.Model(&models.Twin{}).Select("connection_id, COUNT(*) AS n").Where("dirty = ? AND state IN ?", true, waitingStates).
+		Group("connection_id").Scan(&dirty).Error; err != nil {
+		return nil, fmt.Errorf("count waiting twins: %w", err)
+	}
+	for _, r := range dirty {
+		w := dashWaiting{n: r.N}
+		var oldest models.Twin
+		if err := db.Select("dirty_since").Where("connection_id = ? AND dirty = ? AND state IN ? AND dirty_since IS NOT NULL", r.ConnectionID, true, waitingStates).
+			Order("dirty_since").Limit(1).Find(&oldest).Error; err != nil {
+			return nil, fmt.Errorf("oldest waiting twin: %w", err)
+		}
+		if oldest.DirtySince != nil {
+			w.oldest = max(now.Sub(*oldest.DirtySince), 0)
+		}
+		st.waiting[r.ConnectionID] = w
+	}
 	var connErrs []models.SyncError
 	if err := db.Select("connection_id", "message", "last_seen").Where("resolved_at IS NULL AND twin_id IS NULL AND connection_id IS NOT NULL").
 		Order("last_seen DESC").Limit(100).Find(&connErrs).Error; err != nil {
@@ -121,7 +177,10 @@ func (s *Server) dashboardState(ctx context.Context, now time.Time) (*dashState,
 		return nil, err
 	}
 	for _, c := range st.conns {
-		if p := st.problem(c); p != "" {
+		// Judged as if active, so a paused hop's picture still tells what waits for it.
+		active := c
+		active.Paused = false
+		if h, p := st.health(active); h == "failing" {
 			st.connFailed[c.ID] = p
 		}
 	}
@@ -195,19 +254,20 @@ func dashLagSample(e models.Event, t models.Twin) (time.Duration, bool) {
 	return e.At.Sub(*src), true
 }
 
-// problem says why a connection is failing, or "".
-func (st *dashState) problem(c models.Connection) string {
+// health is the connection's verdict (connHealth), the same for the picture and the table.
+func (st *dashState) health(c models.Connection) (string, string) {
+	f := connFacts{Draft: c.Draft, Paused: c.Paused, Problem: st.connProb[c.ID], Quarantined: st.quarant[c.ID], OpenErrors: st.openErrs[c.ID]}
 	for _, id := range []uint{c.LocalInstanceID, c.RemoteInstanceID} {
-		if in := st.instByID[id]; in != nil && in.AuthBlocked {
-			return in.Name + " is blocked after an authentication failure: fix its credentials, then retry"
+		if in := st.instByID[id]; in != nil && in.AuthBlocked && f.Blocked == "" {
+			f.Blocked = in.Name
 		}
 	}
-	for _, side := range []string{models.SideLocal, models.SideRemote} {
-		if w, ok := st.marks[c.ID][side]; ok && w.LastError != "" {
-			return side + " poll failing: " + w.LastError
+	for i, side := range []string{models.SideLocal, models.SideRemote} {
+		if w, ok := st.marks[c.ID][side]; ok {
+			f.PollErrs[i] = w.LastError
 		}
 	}
-	return st.connProb[c.ID]
+	return connHealth(f)
 }
 
 func dashInstanceHealth(in *models.Instance) string {
@@ -282,6 +342,13 @@ func (st *dashState) topology() views.TopoView {
 		if len(all.samples) > 0 {
 			h.Lag = dashFmtLag(all.median)
 		}
+		var wait dashWaiting
+		for _, cn := range cs {
+			w := st.waiting[cn.ID]
+			wait.n += w.n
+			wait.oldest = max(wait.oldest, w.oldest)
+		}
+		h.Waiting = dashFmtWaiting(wait)
 		return h
 	}
 	t := views.TopoView{AB: node(relay, "Jira AB (relay)")}
@@ -315,14 +382,7 @@ func (st *dashState) hopRows(activityURL, errorsURL string) []views.DashHop {
 		h := views.DashHop{Name: c.Name, Local: name(c.LocalInstanceID), Remote: name(c.RemoteInstanceID), Health: "ok",
 			OpenErrors: st.openErrs[c.ID], Crossed1h: st.crossed1h[c.ID],
 			ActivityURL: activityURL + "?connection=" + id, ErrorsURL: errorsURL + "?connection=" + id}
-		switch {
-		case c.Draft:
-			h.Health = "draft"
-		case c.Paused:
-			h.Health = "paused"
-		case st.connFailed[c.ID] != "":
-			h.Health, h.Problem = "failing", st.connFailed[c.ID]
-		}
+		h.Health, h.Problem = st.health(c)
 		if w, ok := st.marks[c.ID][models.SideLocal]; ok {
 			h.LastPollLocal, h.PollErrLocal = w.LastPollAt, w.LastError
 		}
@@ -332,9 +392,18 @@ func (st *dashState) hopRows(activityURL, errorsURL string) []views.DashHop {
 		if l := st.lag[c.ID]; l != nil && len(l.samples) > 0 {
 			h.LagSamples, h.LagMedian, h.LagMax = len(l.samples), dashFmtLag(l.median), dashFmtLag(l.max)
 		}
+		h.Waiting, h.WaitingTwins = dashFmtWaiting(st.waiting[c.ID]), st.waiting[c.ID].n
 		rows = append(rows, h)
 	}
 	return rows
+}
+
+// dashFmtWaiting is "3 waiting, oldest 2m 10s", or "" when nothing waits.
+func dashFmtWaiting(w dashWaiting) string {
+	if w.n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d waiting, oldest %s", w.n, dashFmtLag(w.oldest))
 }
 
 // dashFmtLag shows a duration the way an operator reads it: "4s", "2m 10s", "3h 5m".

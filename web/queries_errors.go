@@ -97,7 +97,10 @@ func (f errorsFilter) scope(q *gorm.DB) *gorm.DB {
 	case f.Connection == errorsNoConnection:
 		q = q.Where("connection_id IS NULL")
 	case f.connID != 0:
-		q = q.Where("connection_id = ?", f.connID)
+		// A connection's errors include those of its instances that belong to no one connection
+		// (the one auth error of a blocked instance), as its counts on the dashboard do.
+		q = q.Where("connection_id = ? OR (connection_id IS NULL AND twin_id IS NULL AND (instance_id IN (SELECT local_instance_id FROM connections WHERE id = ?) OR instance_id IN (SELECT remote_instance_id FROM connections WHERE id = ?)))",
+			f.connID, f.connID, f.connID)
 	}
 	if f.Twin != "" {
 		if len(f.twinIDs) == 0 {

@@ -55,6 +55,8 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	engine  *engine.Engine
+	// testTimeout bounds one Test connection (instanceTestTimeout; tests shorten it).
+	testTimeout time.Duration
 
 	inspOnce sync.Once
 	insp     *asynq.Inspector // see inspector()
@@ -92,6 +94,7 @@ func New(d Deps) (*Server, error) {
 		limiter:  newAttemptLimiter(loginMaxFailures, loginWindow, time.Now),
 		flashKey: flashKey(d.Config.SecretKey),
 	}
+	s.testTimeout = instanceTestTimeout
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

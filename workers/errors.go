@@ -16,6 +16,8 @@ import (
 	"github.com/hibiken/asynq"
 	"gorm.io/gorm"
 
+	"github.com/airlock-sync/airlock/engine"
+	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
 )
 
@@ -37,6 +39,9 @@ type Scope struct {
 	TwinID       uint `json:"twin_id,omitempty"`
 	ConnectionID uint `json:"connection_id,omitempty"`
 	InstanceID   uint `json:"instance_id,omitempty"`
+	// Side is the connection side a poll works on: the two sides of one connection fail and
+	// recover independently, so their errors never share a row.
+	Side string `json:"side,omitempty"`
 }
 
 // Classify returns the DESIGN.md error class of err: its own class when it has one, transient
@@ -100,7 +105,23 @@ func (r *Recorder) Record(ctx context.Context, taskType, taskID string, scope Sc
 	if errors.As(err, &ex) {
 		req, resp = Redact(ex.RequestExcerpt()), Redact(ex.ResponseExcerpt())
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%d|%s|%s", taskType, scope.TwinID, scope.ConnectionID, scope.InstanceID, class, digits.ReplaceAllString(msg, "#"))))
+	key := fmt.Sprintf("%s|%d|%d|%d|%s|%s", taskType, scope.TwinID, scope.ConnectionID, scope.InstanceID, class, digits.ReplaceAllString(msg, "#"))
+	if scope.Side != "" {
+		key += "|" + scope.Side
+	}
+	// An auth failure belongs to the instance, not to the task that met it: every poll, reconcile
+	// and connection that runs into the block bumps the instance's one open row.
+	var ab *engine.AuthBlockedError
+	refused := errors.As(err, &ab) // no Jira call was made: the row keeps the 401 that caused the block
+	authInst := uint(0)
+	if class == models.ClassAuth {
+		authInst = r.authInstance(ctx, err)
+	}
+	if authInst != 0 {
+		key = fmt.Sprintf("auth|instance|%d", authInst)
+		scope = Scope{InstanceID: authInst}
+	}
+	sum := sha256.Sum256([]byte(key))
 	fp := hex.EncodeToString(sum[:])
 	now := time.Now().UTC()
 	var row models.SyncError
@@ -115,8 +136,11 @@ func (r *Recorder) Record(ctx context.Context, taskType, taskID string, scope Sc
 				return q.Error
 			}
 			if q.RowsAffected > 0 {
-				return tx.Model(&row).Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_seen": now,
-					"message": msg, "request": req, "response": resp, "task_id": taskID}).Error
+				upd := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_seen": now, "task_id": taskID}
+				if !refused {
+					upd["message"], upd["request"], upd["response"] = msg, req, resp
+				}
+				return tx.Model(&row).Updates(upd).Error
 			}
 			row = models.SyncError{Fingerprint: fp, Class: class, TaskType: taskType, TaskID: taskID, Message: msg,
 				Request: req, Response: resp, Attempts: 1, FirstSeen: now, LastSeen: now,
@@ -131,6 +155,27 @@ func (r *Recorder) Record(ctx context.Context, taskType, taskID string, scope Sc
 		return nil, fmt.Errorf("record sync error: %w", txErr)
 	}
 	return &row, nil
+}
+
+// authInstance returns the id of the instance an auth error is about (0 when it cannot tell).
+func (r *Recorder) authInstance(ctx context.Context, err error) uint {
+	name := ""
+	var ab *engine.AuthBlockedError
+	var je *jira.Error
+	switch {
+	case errors.As(err, &ab):
+		name = ab.Instance
+	case errors.As(err, &je):
+		name = je.Instance
+	}
+	if name == "" {
+		return 0
+	}
+	var ids []uint
+	if e := r.DB.WithContext(ctx).Model(&models.Instance{}).Where("name = ?", name).Limit(1).Pluck("id", &ids).Error; e != nil || len(ids) == 0 {
+		return 0
+	}
+	return ids[0]
 }
 
 func nonZero(v uint) *uint {
@@ -159,10 +204,14 @@ func (r *Recorder) ErrorHandler() asynq.ErrorHandler {
 
 // ResolveRecovered closes the open SyncErrors matching where once the work they were about has
 // succeeded (a transient failure that a retry got past), so the Errors page lists only what still
-// needs a look.
+// needs a look. The auth error of a still-blocked instance stays open whatever succeeds: only
+// unblocking the instance (models.DB.UnblockInstance) resolves it.
 func ResolveRecovered(ctx context.Context, db *models.DB, where string, args ...any) error {
 	now := time.Now().UTC()
-	err := db.WithContext(ctx).Model(&models.SyncError{}).Where("resolved_at IS NULL").Where(where, args...).
+	tx := db.WithContext(ctx)
+	blocked := tx.Model(&models.Instance{}).Select("id").Where("auth_blocked = ?", true)
+	err := tx.Model(&models.SyncError{}).Where("resolved_at IS NULL").Where(where, args...).
+		Where("class <> ? OR instance_id IS NULL OR instance_id NOT IN (?)", models.ClassAuth, blocked).
 		Updates(map[string]any{"resolved_at": now, "resolution": "recovered"}).Error
 	if err != nil {
 		return fmt.Errorf("resolve recovered errors: %w", err)

@@ -48,7 +48,10 @@ func HandlePoll(e *engine.Engine) asynq.HandlerFunc {
 			}
 			return err
 		}
-		if err := ResolveRecovered(ctx, e.DB, "twin_id IS NULL AND connection_id = ? AND task_type = ?", p.ConnectionID, TypePoll); err != nil {
+		// Only this side's errors: the other side may still be failing (its rows carry its own
+		// deterministic task id).
+		if err := ResolveRecovered(ctx, e.DB, "twin_id IS NULL AND connection_id = ? AND task_type = ? AND task_id = ?",
+			p.ConnectionID, TypePoll, PollTaskID(p.ConnectionID, p.Side)); err != nil {
 			e.Logger.Warn("task succeeded but its old errors stay open", "task", t.Type(), "err", err)
 		}
 		return nil
