@@ -57,6 +57,9 @@ var Migrations = []Migration{
 		}
 		return nil
 	}},
+	{Version: 9, Name: "console audit, notification settings and state", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&AuditEntry{}, &NotifySettings{}, &NotifyState{})
+	}},
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.
