@@ -27,7 +27,7 @@ func (s *Server) userCreate(c echo.Context) error {
 		return errNotAdmin
 	}
 	ctx := c.Request().Context()
-	f := views.UserForm{Username: strings.TrimSpace(c.FormValue("username")), IsAdmin: c.FormValue("admin") != "", Errors: map[string]string{}}
+	f := views.UserForm{Username: strings.TrimSpace(c.FormValue("username")), IsAdmin: formRole(c) == models.ConsoleAdmin, Errors: map[string]string{}}
 	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
 	if !usernamePattern.MatchString(f.Username) {
 		f.Errors["username"] = "Use 1 to 64 letters, digits or . _ @ -."
@@ -59,7 +59,7 @@ func (s *Server) userCreate(c echo.Context) error {
 	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, err)
 	}
-	s.log.Info("console user added", "new_user", u.Username, "admin", u.IsAdmin, "user", me.Username)
+	s.log.Info("console user added", "new_user", u.Username, "role", u.Role(), "user", me.Username)
 	s.flash(c, views.FlashSuccess, fmt.Sprintf("Added %s. They can log in now.", u.Username))
 	return c.Redirect(http.StatusSeeOther, s.url(RouteSettings))
 }
