@@ -33,6 +33,8 @@ type Config struct {
 	// JiraAllowlist limits the Jira base URLs this node calls to these hosts or ".suffix"
 	// domains; empty allows any host.
 	JiraAllowlist []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the console believes.
+	TrustedProxies []*net.IPNet
 	// AdminUser and AdminPassword seed the first console user when no user exists.
 	AdminUser     string
 	AdminPassword string
@@ -166,6 +168,32 @@ var Options = []Option{
 				return fmt.Errorf("comma-separated host names or .domain suffixes, without scheme, port or path")
 			}
 			c.JiraAllowlist = append(c.JiraAllowlist, p)
+		}
+		return nil
+	}},
+	{Var: "AIRLOCK_TRUSTED_PROXIES", Default: "", Help: "comma-separated addresses or CIDR ranges of reverse proxies in front of the console (10.0.0.5, 10.1.0.0/16); X-Forwarded-For is believed only from them, for the login limiter and the audit; empty: the TCP peer is the client", apply: func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if !strings.Contains(p, "/") {
+				ip := net.ParseIP(p)
+				if ip == nil {
+					return fmt.Errorf("comma-separated IP addresses or CIDR ranges such as 10.0.0.5 or 10.1.0.0/16")
+				}
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				p = fmt.Sprintf("%s/%d", ip, bits)
+			}
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				return fmt.Errorf("comma-separated IP addresses or CIDR ranges such as 10.0.0.5 or 10.1.0.0/16")
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
 		return nil
 	}},
