@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -91,7 +92,12 @@ func (s *Server) audit(name, path string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !unsafeMethod(c.Request().Method) && !auditedPages[name] {
-				return next(c)
+				// A page refused by the role is an attempt worth recording; other reads are not.
+				err := next(c)
+				if errors.Is(err, errAdminOnly) {
+					s.writeAudit(c, models.AuditEntry{Status: http.StatusForbidden, Target: s.auditTarget(c, area, 0)}, name)
+				}
+				return err
 			}
 			var id uint
 			if hasID {
@@ -104,18 +110,12 @@ func (s *Server) audit(name, path string) echo.MiddlewareFunc {
 				before, _ = target.load(ctx, s.db, id)
 			}
 			// Read the user first: logout ends the session and login starts one.
-			entry := models.AuditEntry{At: time.Now().UTC(), Method: c.Request().Method, Route: name,
-				Path: c.Request().URL.Path, IP: c.RealIP()}
-			if u := currentUser(c); u != nil {
-				entry.UserID, entry.Username, entry.Role = &u.ID, u.Username, u.Role()
-			}
+			u := currentUser(c)
 			err := next(c)
+			entry := models.AuditEntry{}
 			entry.Status = c.Response().Status
 			if err != nil {
 				entry.Status, _, _ = classify(err)
-			}
-			if name == RouteLoginSubmit {
-				entry.Username = auditLoginName(c.FormValue("username"))
 			}
 			entry.Target = s.auditTarget(c, area, id)
 			if hasTarget && id > 0 && before != nil {
@@ -129,11 +129,28 @@ func (s *Server) audit(name, path string) echo.MiddlewareFunc {
 					}
 				}
 			}
-			if werr := s.db.WithContext(ctx).Create(&entry).Error; werr != nil {
-				s.log.Error("audit entry not written", "route", name, "user", entry.Username, "err", werr)
+			if u != nil {
+				entry.UserID, entry.Username, entry.Role = &u.ID, u.Username, u.Role()
 			}
+			s.writeAudit(c, entry, name)
 			return err
 		}
+	}
+}
+
+// writeAudit completes the entry from the request (time, method, route, path, address, and the
+// user when the entry has none) and stores it; a failure is logged, never answered.
+func (s *Server) writeAudit(c echo.Context, entry models.AuditEntry, name string) {
+	entry.At, entry.Method, entry.Route, entry.Path, entry.IP = time.Now().UTC(), c.Request().Method, name, c.Request().URL.Path, c.RealIP()
+	if u := currentUser(c); entry.UserID == nil && u != nil {
+		entry.UserID, entry.Username, entry.Role = &u.ID, u.Username, u.Role()
+	}
+	if name == RouteLoginSubmit {
+		entry.UserID, entry.Role = nil, ""
+		entry.Username = auditLoginName(c.FormValue("username"))
+	}
+	if err := s.db.WithContext(context.WithoutCancel(c.Request().Context())).Create(&entry).Error; err != nil {
+		s.log.Error("audit entry not written", "route", name, "user", entry.Username, "err", err)
 	}
 }
 

@@ -52,6 +52,9 @@ var operatorPages = map[string]bool{
 // msgAdminOnly is the 403 an operator sees.
 const msgAdminOnly = "Your console role is operator: you may read every page and press Retry, Dismiss, Resync, Pause and Resume, but configuration, users and export are for administrators. Ask an administrator to make this change, or to give you the administrator role."
 
+// errAdminOnly is the refusal of requireRole; the audit records it for every method.
+var errAdminOnly = echo.NewHTTPError(http.StatusForbidden, msgAdminOnly)
+
 // operatorMay reports whether an operator may use the route with this name and method.
 func operatorMay(name, method string) bool {
 	if unsafeMethod(method) {
@@ -77,7 +80,7 @@ func requireRole(name string) echo.MiddlewareFunc {
 			if u == nil || u.Role() == models.ConsoleAdmin || operatorMay(name, c.Request().Method) {
 				return next(c)
 			}
-			return echo.NewHTTPError(http.StatusForbidden, msgAdminOnly)
+			return errAdminOnly
 		}
 	}
 }
