@@ -30,6 +30,10 @@ func TestBrowserOperatorAndAudit(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), testPassword),
 		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-groups"]`)))
+	op.step("instances list", chromedp.Navigate(base+"/instances"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-role"]`)))
+	if !op.eval(`(function(){var a=document.querySelector('a[href="/instances/new"]');return !!a && a.offsetParent===null})()`) {
+		t.Error("the operator sees the Add instance button (or the page has none)")
+	}
 	op.step("open a configuration page",
 		chromedp.Navigate(base+"/instances/new"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-page"]`)))
@@ -67,6 +71,7 @@ func TestBrowserOperatorAndAudit(t *testing.T) {
 	admin.step("filter by the operator",
 		choose(`#audit_user`, "oscar"),
 		chromedp.Click(chromedp.CSS(`[data-testid="audit-filter"] button`)),
+		chromedp.WaitReady(chromedp.CSS(`#audit_user option[value="oscar"][selected]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="audit-table"]`)))
 	if n, all := admin.count(`[data-testid="audit-row"][data-user="oscar"]`), admin.count(`[data-testid="audit-row"]`); n != all || n != 3 {
 		t.Errorf("filtered audit: %d of %d rows are oscar's, want 3 of 3", n, all)
