@@ -115,3 +115,41 @@ func TestOperatorMayRetry(t *testing.T) {
 		t.Errorf("audit entry %+v", entry)
 	}
 }
+
+// TestUserRoleSet: an administrator makes another user operator and back; the last enabled
+// administrator keeps the role; a new user is an operator unless the form says administrator.
+func TestUserRoleSet(t *testing.T) {
+	e := fullEnv(t)
+	other := addUser(t, e.db, "alice")
+	role := func(id uint) string {
+		var u models.User
+		e.db.First(&u, id)
+		return u.Role()
+	}
+	e.post(t, "/settings/users/"+itoaU(other.ID)+"/role", url.Values{"role": {models.ConsoleOperator}}, false)
+	if r := role(other.ID); r != models.ConsoleOperator {
+		t.Fatalf("alice is %s, want operator", r)
+	}
+	// The admin is now the last administrator: alice (operator) cannot demote anybody, and the
+	// admin cannot demote themselves.
+	if res := e.post(t, "/settings/users/"+itoaU(e.admin.ID)+"/role", url.Values{"role": {models.ConsoleOperator}}, false); res.StatusCode != http.StatusSeeOther || role(e.admin.ID) != models.ConsoleAdmin {
+		t.Fatalf("self demotion: %d, role %s", res.StatusCode, role(e.admin.ID))
+	}
+	e.post(t, "/settings/users/"+itoaU(other.ID)+"/role", url.Values{"role": {models.ConsoleAdmin}}, false)
+	if r := role(other.ID); r != models.ConsoleAdmin {
+		t.Fatalf("alice is %s, want admin", r)
+	}
+	res := e.post(t, "/settings/users", url.Values{"username": {"olga"}, "password": {"long-enough-pw"}, "confirm": {"long-enough-pw"}}, false)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add user: %d %s", res.StatusCode, bodyString(t, res))
+	}
+	var olga models.User
+	e.db.Where("username = ?", "olga").First(&olga)
+	if olga.Role() != models.ConsoleOperator {
+		t.Errorf("a new user without a role is %s, want operator", olga.Role())
+	}
+	doc, _ := e.page(t, "/settings")
+	if got := doc.Find(`[data-user="olga"] [data-testid="user-role"]`).Text(); got != "operator" {
+		t.Errorf("settings shows olga as %q", got)
+	}
+}

@@ -24,18 +24,11 @@ func formRole(c echo.Context) string {
 // userRoleSet gives another user the administrator or operator role (administrators only). The
 // last enabled administrator keeps the role, and nobody changes their own.
 func (s *Server) userRoleSet(c echo.Context) error {
-	me := currentUser(c)
-	if me == nil || !me.IsAdmin {
-		return errNotAdmin
-	}
-	u, err := s.loadUser(c)
-	if err != nil {
+	u, err := s.otherUser(c, "You cannot change your own role. Ask another administrator.")
+	if u == nil {
 		return err
 	}
-	if u.ID == me.ID {
-		s.flash(c, views.FlashError, "You cannot change your own role. Ask another administrator.")
-		return c.Redirect(http.StatusSeeOther, s.url(RouteSettings))
-	}
+	me := currentUser(c)
 	role := formRole(c)
 	ctx := c.Request().Context()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
