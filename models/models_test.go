@@ -19,8 +19,9 @@ func TestMigrateTwiceFromEmpty(t *testing.T) {
 		ctx := context.Background()
 		// modelstest already migrated once from empty; a second run must apply nothing.
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != len(models.Migrations) {
-			t.Fatalf("version = %d, %v; want %d", v, err, len(models.Migrations))
+		// Versions are assigned ahead, so a branch may lack some: the last step's number counts.
+		if want := models.Migrations[len(models.Migrations)-1].Version; err != nil || v != want {
+			t.Fatalf("version = %d, %v; want %d", v, err, want)
 		}
 		n, err := db.Migrate(ctx)
 		if err != nil || n != 0 {
