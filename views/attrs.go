@@ -13,3 +13,11 @@ func bodyAttrs(p Page) templ.Attributes {
 	}
 	return a
 }
+
+// userTitle is the tooltip of the user's name in the header: who they are to the console.
+func userTitle(role string) string {
+	if role == "operator" {
+		return "Logged in as an operator: read everything, press Retry, Dismiss, Resync, Pause and Resume; configuration is for administrators"
+	}
+	return "Logged in as an administrator"
+}

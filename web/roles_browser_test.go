@@ -30,7 +30,7 @@ func TestBrowserOperatorAndAudit(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), testPassword),
 		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-groups"]`)))
-	op.step("instances list", chromedp.Navigate(base+"/instances"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-role"]`)))
+	op.step("instances list", chromedp.Navigate(base+"/instances"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"][data-role="operator"]`)))
 	if !op.eval(`(function(){var a=document.querySelector('a[href="/instances/new"]');return !!a && a.offsetParent===null})()`) {
 		t.Error("the operator sees the Add instance button (or the page has none)")
 	}
@@ -70,7 +70,7 @@ func TestBrowserOperatorAndAudit(t *testing.T) {
 	}
 	admin.step("filter by the operator",
 		choose(`#audit_user`, "oscar"),
-		chromedp.Click(chromedp.CSS(`[data-testid="audit-filter"] button`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="audit-apply"]`)),
 		chromedp.WaitReady(chromedp.CSS(`#audit_user option[value="oscar"][selected]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="audit-table"]`)))
 	if n, all := admin.count(`[data-testid="audit-row"][data-user="oscar"]`), admin.count(`[data-testid="audit-row"]`); n != all || n != 3 {
