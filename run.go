@@ -298,7 +298,22 @@ func (n *node) serveWorkerMetrics() (stop func(), err error) {
 func (n *node) startWorker(ctx context.Context) (stop func(), err error) {
 	srv := workers.NewServer(n.broker, n.db, n.log, workers.ServerOptions{Concurrency: n.cfg.WorkerConcurrency, ShutdownTimeout: n.cfg.ShutdownTimeout})
 	srv.Mux.Use(workers.Instrument(n.metrics, n.db))
-	return workers.StartSync(ctx, srv, n.engine(), n.queue(), n.cfg.SweepInterval, n.log)
+	stopSync, err := workers.StartSync(ctx, srv, n.engine(), n.queue(), n.cfg.SweepInterval, n.log)
+	if err != nil {
+		return nil, err
+	}
+	// The notifier only reads the database; every worker may run one (notices are claimed).
+	nctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		workers.RunNotifier(nctx, &workers.Notifier{DB: n.db, Sealer: n.sealer, Logger: n.log}, workers.DefaultNotifyInterval)
+	}()
+	return func() {
+		cancel()
+		<-done
+		stopSync()
+	}, nil
 }
 
 // queue is the node's task client, shared by the worker and the console.

@@ -42,6 +42,8 @@ type Config struct {
 	// ConsoleJiraTimeout bounds the Jira calls behind one console page (metadata, JQL check,
 	// preview), so a slow Jira gives a clear message instead of a page that never loads.
 	ConsoleJiraTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the console believes.
+	TrustedProxies []*net.IPNet
 	// AdminUser and AdminPassword seed the first console user when no user exists.
 	AdminUser     string
 	AdminPassword string
@@ -189,6 +191,32 @@ var Options = []Option{
 	{Var: "AIRLOCK_JIRA_BODY_IDLE_TIMEOUT", Default: "30s", Help: "a Jira answer (or download) that sends no byte for this long is cut, as a transient error (Go duration)", apply: durationIn(time.Second, time.Hour, "30s", func(c *Config, d time.Duration) { c.JiraBodyIdleTimeout = d })},
 	{Var: "AIRLOCK_JIRA_CALL_TIMEOUT", Default: "2m", Help: "longest one Jira API call may take, retries included; attachment transfers are bounded by the idle timeout only (Go duration)", apply: durationIn(time.Second, time.Hour, "2m", func(c *Config, d time.Duration) { c.JiraCallTimeout = d })},
 	{Var: "AIRLOCK_CONSOLE_JIRA_TIMEOUT", Default: "30s", Help: "longest a console page (Test connection, metadata, JQL check, preview) waits for Jira before it shows a timeout (Go duration)", apply: durationIn(time.Second, 10*time.Minute, "30s", func(c *Config, d time.Duration) { c.ConsoleJiraTimeout = d })},
+	{Var: "AIRLOCK_TRUSTED_PROXIES", Default: "", Help: "comma-separated addresses or CIDR ranges of reverse proxies in front of the console (10.0.0.5, 10.1.0.0/16); X-Forwarded-For is believed only from them, for the login limiter and the audit; empty: the TCP peer is the client", apply: func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if !strings.Contains(p, "/") {
+				ip := net.ParseIP(p)
+				if ip == nil {
+					return fmt.Errorf("comma-separated IP addresses or CIDR ranges such as 10.0.0.5 or 10.1.0.0/16")
+				}
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				p = fmt.Sprintf("%s/%d", ip, bits)
+			}
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				return fmt.Errorf("comma-separated IP addresses or CIDR ranges such as 10.0.0.5 or 10.1.0.0/16")
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+		return nil
+	}},
 	{Var: "AIRLOCK_ADMIN_USER", Default: "admin", Help: "name of the first console user", apply: func(c *Config, v string) error {
 		if v == "" || strings.ContainsAny(v, " \t\r\n") || len(v) > 64 {
 			return fmt.Errorf("a user name of 1-64 characters without spaces")

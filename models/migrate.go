@@ -70,6 +70,9 @@ var Migrations = []Migration{
 		}
 		return tx.Migrator().AddColumn(&Twin{}, "SkipFields")
 	}},
+	{Version: 8, Name: "console audit, notification settings and state", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&AuditEntry{}, &NotifySettings{}, &NotifyState{})
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).

@@ -55,10 +55,45 @@ func (db *DB) RotateSecrets(ctx context.Context, oldKey, newKey *Sealer) (Rotate
 			}
 			res.Resealed++
 		}
-		return nil
+		return rotateNotifySecrets(tx, oldKey, newKey, &res)
 	})
 	if err != nil {
 		return RotateResult{}, fmt.Errorf("rotate secrets: %w", err)
 	}
 	return res, nil
+}
+
+// rotateNotifySecrets re-seals the SMTP password and the webhook URL of the notification
+// settings, counted like instance secrets.
+func rotateNotifySecrets(tx *gorm.DB, oldKey, newKey *Sealer, res *RotateResult) error {
+	var ns NotifySettings
+	err := tx.First(&ns, 1).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load notification settings: %w", err)
+	}
+	for _, what := range []string{"smtp", "webhook"} {
+		dst := &ns.SMTPPassEnc
+		if what == "webhook" {
+			dst = &ns.WebhookURLEnc
+		}
+		if len(*dst) == 0 {
+			continue
+		}
+		v, err := openFrom(oldKey, *dst, what)
+		if err != nil {
+			if _, errNew := openFrom(newKey, *dst, what); errNew == nil {
+				res.AlreadyNew++
+				continue
+			}
+			return fmt.Errorf("notification %s secret: it opens with neither AIRLOCK_SECRET_KEY_OLD nor AIRLOCK_SECRET_KEY", what)
+		}
+		if err := sealInto(newKey, dst, v, what); err != nil {
+			return err
+		}
+		res.Resealed++
+	}
+	return tx.Model(&NotifySettings{}).Where("id = ?", 1).UpdateColumns(map[string]any{"smtp_pass_enc": ns.SMTPPassEnc, "webhook_url_enc": ns.WebhookURLEnc}).Error
 }

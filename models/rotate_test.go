@@ -92,3 +92,31 @@ func TestRotateSecretsAllOrNothing(t *testing.T) {
 		t.Fatal("rotation without the old key succeeded")
 	}
 }
+
+// TestRotateNotifySecrets: the notification secrets are re-sealed with the instance secrets.
+func TestRotateNotifySecrets(t *testing.T) {
+	db := modelstest.SQLite(t)
+	oldKey, _ := models.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	newKey, _ := models.NewSealer([]byte("fedcba9876543210fedcba9876543210"))
+	ns := &models.NotifySettings{ID: 1, SMTPPort: 587, SMTPTLS: "starttls"}
+	if err := ns.SetSMTPPassword(oldKey, "smtp-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.SetWebhookURL(oldKey, "https://hooks.example.com/x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ns).Error; err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.RotateSecrets(context.Background(), oldKey, newKey)
+	if err != nil || res.Resealed != 2 {
+		t.Fatalf("rotate: %+v %v", res, err)
+	}
+	got, _ := db.LoadNotifySettings(context.Background())
+	if pw, err := got.SMTPPassword(newKey); err != nil || pw != "smtp-pw" {
+		t.Errorf("smtp password after rotation: %q %v", pw, err)
+	}
+	if u, err := got.WebhookURL(newKey); err != nil || u != "https://hooks.example.com/x" {
+		t.Errorf("webhook after rotation: %q %v", u, err)
+	}
+}

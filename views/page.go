@@ -44,6 +44,9 @@ type Page struct {
 	Title string
 	// User is the logged-in user's name; empty for the bare layout (login, errors when logged out).
 	User string
+	// Role is the user's console role ("admin" or "operator"); operators see no configuration
+	// buttons (app.css hides them; the server refuses them anyway).
+	Role string
 	// CSRF is the token every unsafe request must carry (form field _csrf or header X-CSRF-Token).
 	CSRF string
 	// HXHeaders is the JSON for the body's hx-headers attribute, so htmx requests carry the token.

@@ -10,8 +10,8 @@ type UserItem struct {
 	Disabled    bool
 	IsSelf      bool
 	LastLoginAt *time.Time
-	// ToggleURL disables or enables; PasswordURL changes the password.
-	ToggleURL, PasswordURL string
+	// ToggleURL disables or enables; PasswordURL changes the password; RoleURL sets the role.
+	ToggleURL, PasswordURL, RoleURL string
 }
 
 // UserForm is the "add console user" form: what was typed and the errors (never the password).
@@ -39,6 +39,8 @@ type SettingsPage struct {
 	// QueuesURL is the read-only asynqmon page; "" when the queue cannot be inspected.
 	QueuesURL     string
 	EmbeddedQueue bool
+	// AuditURL lists console actions; NotifyURL edits notifications (administrators).
+	AuditURL, NotifyURL string
 }
 
 // PasswordForm changes a console user's password; Self asks for the current one.

@@ -116,6 +116,8 @@ func newEnv(t *testing.T) *env {
 	}
 	clock := &fakeClock{t: time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)}
 	s.limiter.now = clock.Now
+	s.userFails.now = clock.Now
+	s.loginSleep = func(context.Context, time.Duration) error { return nil }
 	return &env{s: s, db: db, queue: q, logs: logs, clock: clock, admin: admin}
 }
 

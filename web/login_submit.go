@@ -17,12 +17,13 @@ import (
 // Login messages: one generic failure, so the page never tells which user names exist.
 const (
 	msgLoginFailed   = "Wrong user name or password."
-	msgLoginThrottle = "Too many failed attempts. Wait a minute, then try again."
+	msgLoginThrottle = "Too many login attempts from this address. Wait a minute, then try again."
 	msgLoginExpired  = "The login form expired or was not sent from this site. Please try again."
 )
 
-// loginSubmit checks the login form: CSRF (double-submit), then the rate limit, and only then
-// the password. On success it starts a new session, ending any old one.
+// loginSubmit checks the login form: CSRF (double-submit), then reserves the attempt on the
+// rate limit (see ratelimit.go), waits out the user name's slowdown, and only then checks the
+// password. On success it starts a new session, ending any old one.
 func (s *Server) loginSubmit(c echo.Context) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	password := c.FormValue("password")
@@ -40,25 +41,32 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	if len(userKey) > 64 { // no user name is longer; keeps the limiter's keys small
 		userKey = userKey[:64]
 	}
-	keys := []string{"ip:" + c.RealIP(), "user:" + userKey}
-	if blocked, wait := s.limiter.Blocked(keys...); blocked {
-		s.log.Warn("login throttled", "ip", c.RealIP(), "user", username)
+	ip := c.RealIP()
+	// Reserve the attempt before the password is checked: parallel guesses cannot pass the limit.
+	res, wait := s.limiter.Reserve(limit{"pair:" + ip + "|" + userKey, loginMaxFailures}, limit{"ip:" + ip, loginMaxPerAddress})
+	if res == nil {
+		s.log.Warn("login throttled", "ip", ip, "user", username)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		form.Error = msgLoginThrottle
 		return s.renderLogin(c, http.StatusTooManyRequests, form)
 	}
-
+	// The user name is slowed, never locked: recent failures from anywhere delay each attempt.
 	ctx := c.Request().Context()
+	if err := s.loginSleep(ctx, loginDelay(s.userFails.Count("user:"+userKey))); err != nil {
+		return err
+	}
 	user, err := s.db.Authenticate(ctx, username, password)
 	if errors.Is(err, models.ErrNotFound) {
-		s.limiter.Fail(keys...)
-		s.log.Warn("login failed", "ip", c.RealIP(), "user", username)
+		s.userFails.Add("user:" + userKey)
+		s.log.Warn("login failed", "ip", ip, "user", username)
 		form.Error = msgLoginFailed
 		return s.renderLogin(c, http.StatusOK, form)
 	}
 	if err != nil {
 		return fmt.Errorf("login %q: %w", username, err)
 	}
+	res.Release()
+	s.userFails.Reset("user:" + userKey)
 
 	// A new session id at every login: the session the browser came with, if any, ends here.
 	if old, err := c.Cookie(sessionCookie); err == nil && old.Value != "" {

@@ -26,6 +26,7 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 	}
 	if u, sess := currentUser(c), currentSession(c); u != nil && sess != nil {
 		p.User = u.Username
+		p.Role = u.Role()
 		p.CSRF = sess.CSRFToken
 		if b, err := json.Marshal(map[string]string{csrfHeader: sess.CSRFToken}); err == nil {
 			p.HXHeaders = string(b)

@@ -83,8 +83,12 @@ func (s *Server) register() {
 	}
 	for _, rt := range table {
 		mw := rt.mw
-		if !rt.public {
-			mw = append([]echo.MiddlewareFunc{s.requireSession}, mw...)
+		switch {
+		case !rt.public:
+			// Session (and CSRF), then the audit, then the role: refused attempts are audited.
+			mw = append([]echo.MiddlewareFunc{s.requireSession, s.audit(rt.name, rt.path), requireRole(rt.name)}, mw...)
+		case rt.name == RouteLoginSubmit:
+			mw = append([]echo.MiddlewareFunc{s.audit(rt.name, rt.path)}, mw...)
 		}
 		route := s.e.Add(rt.method, rt.path, rt.h, mw...)
 		route.Name = rt.name

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -233,28 +234,53 @@ func TestLoginRedirectsToNext(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	t.Run("per user name", func(t *testing.T) {
+	t.Run("user name slowed, not locked", func(t *testing.T) {
 		e := newEnv(t)
-		for i := 1; i <= loginMaxFailures; i++ {
-			// Each failure from another address: only the user name key can stop the sixth.
-			res := e.login(t, testAdmin, "wrong-password", "192.0.2."+string(rune('0'+i))+":1000")
+		var delays []time.Duration
+		e.s.loginSleep = func(_ context.Context, d time.Duration) error { delays = append(delays, d); return nil }
+		for i := 1; i <= 2*loginMaxFailures; i++ {
+			// Each failure from another address: no address reaches its limit.
+			res := e.login(t, testAdmin, "wrong-password", "192.0.2."+strconv.Itoa(i)+":1000")
 			body := bodyString(t, res)
 			if res.StatusCode != http.StatusOK || !strings.Contains(body, msgLoginFailed) {
 				t.Fatalf("attempt %d: %d, want the generic failure", i, res.StatusCode)
 			}
 		}
-		res := e.login(t, strings.ToUpper(testAdmin), testPassword, "198.51.100.7:1000")
-		assertThrottled(t, res)
-		// A minute later the right password works again.
-		e.clock.Advance(loginWindow + time.Second)
+		// The real administrator from their own address gets in, after a bounded delay.
 		if res := e.login(t, testAdmin, testPassword, "198.51.100.7:1000"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("right password after failures from other addresses: %d, want 303", res.StatusCode)
+		}
+		last := delays[len(delays)-1]
+		if last <= delays[loginFreeFailures] || last > loginMaxDelay || delays[0] != 0 {
+			t.Fatalf("delays %v: want 0 at first, growing, capped at %v", delays, loginMaxDelay)
+		}
+		// A success clears the slowdown.
+		e.login(t, testAdmin, testPassword, "198.51.100.7:1000")
+		if d := delays[len(delays)-1]; d != 0 {
+			t.Fatalf("delay after a success: %v", d)
+		}
+	})
+	t.Run("per user name and address", func(t *testing.T) {
+		e := newEnv(t)
+		for i := 1; i <= loginMaxFailures; i++ {
+			if res := e.login(t, testAdmin, "wrong-password", "192.0.2.50:1000"); res.StatusCode != http.StatusOK {
+				t.Fatalf("attempt %d: %d", i, res.StatusCode)
+			}
+		}
+		assertThrottled(t, e.login(t, testAdmin, testPassword, "192.0.2.50:1001"))
+		// One address cannot keep the administrator out.
+		if res := e.login(t, testAdmin, testPassword, "198.51.100.8:1000"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("admin from another address: %d, want 303", res.StatusCode)
+		}
+		e.clock.Advance(loginWindow + time.Second)
+		if res := e.login(t, testAdmin, testPassword, "192.0.2.50:1000"); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("after the window: %d, want 303", res.StatusCode)
 		}
 	})
 	t.Run("per client address", func(t *testing.T) {
 		e := newEnv(t)
-		for i := 1; i <= loginMaxFailures; i++ {
-			name := "user" + string(rune('0'+i))
+		for i := 1; i <= loginMaxPerAddress; i++ {
+			name := "user" + strconv.Itoa(i)
 			addUser(t, e.db, name)
 			res := e.login(t, name, "wrong-password", "203.0.113.5:1000")
 			if res.StatusCode != http.StatusOK {
@@ -312,35 +338,41 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 
 func TestAttemptLimiter(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
-	l := newAttemptLimiter(3, time.Minute, clock.Now)
+	l := newAttemptLimiter(time.Minute, clock.Now)
+	lim := []limit{{"k", 3}, {"other", 10}}
 	steps := []struct {
 		advance time.Duration
-		fail    bool
-		blocked bool
+		granted bool
+		release bool
 	}{
 		{0, true, false},
 		{20 * time.Second, true, false},
-		{20 * time.Second, true, true},  // 3 failures at 0, 20, 40
-		{19 * time.Second, false, true}, // t=59: still 3 in the window
-		{2 * time.Second, false, false}, // t=61: the first left
-		{0, true, true},                 // back to 3
-		{2 * time.Minute, false, false}, // all gone
+		{20 * time.Second, true, false},  // 3 attempts at 0, 20, 40
+		{19 * time.Second, false, false}, // t=59: still 3 in the window
+		{2 * time.Second, true, true},    // t=61: the first left; this one succeeds and is given back
+		{0, true, false},                 // back to 3
+		{0, false, false},
+		{2 * time.Minute, true, true}, // all gone
 	}
 	for i, st := range steps {
 		clock.Advance(st.advance)
-		if st.fail {
-			l.Fail("k")
+		r, wait := l.Reserve(lim...)
+		if (r != nil) != st.granted {
+			t.Fatalf("step %d: granted=%v, want %v", i, r != nil, st.granted)
 		}
-		blocked, wait := l.Blocked("k", "other")
-		if blocked != st.blocked {
-			t.Fatalf("step %d: blocked=%v, want %v", i, blocked, st.blocked)
-		}
-		if blocked && (wait <= 0 || wait > time.Minute) {
+		if r == nil && (wait <= 0 || wait > time.Minute) {
 			t.Fatalf("step %d: wait %v", i, wait)
 		}
+		if r != nil && st.release {
+			r.Release()
+		}
 	}
-	if len(l.fails) != 0 {
-		t.Fatalf("stale keys kept: %v", l.fails)
+	clock.Advance(2 * time.Minute)
+	l.Reserve(limit{"x", 1})
+	clock.Advance(2 * time.Minute)
+	l.Reserve(limit{"x", 1})
+	if len(l.hits) != 1 {
+		t.Fatalf("stale keys kept: %v", l.hits)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
@@ -63,7 +64,11 @@ type Server struct {
 
 	e       *echo.Echo
 	assets  *assets
-	limiter *attemptLimiter
+	limiter *attemptLimiter // login attempts per (user, address) and per address
+	// userFails counts failed logins per user name (loginUserWindow), for the slowdown.
+	userFails *attemptLimiter
+	// loginSleep waits out the slowdown (sleepCtx; tests replace it).
+	loginSleep func(ctx context.Context, d time.Duration) error
 	// flashKey signs the flash cookie, so a page never shows a message the server did not set.
 	flashKey []byte
 	routes   []RouteInfo
@@ -90,17 +95,16 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, sealer: d.Sealer, queue: d.Queue, log: logger, version: d.Version, engine: d.Engine,
-		assets:   a,
-		limiter:  newAttemptLimiter(loginMaxFailures, loginWindow, time.Now),
+		assets:    a,
+		limiter:   newAttemptLimiter(loginWindow, time.Now),
+		userFails: newAttemptLimiter(loginUserWindow, time.Now), loginSleep: sleepCtx,
 		flashKey: flashKey(d.Config.SecretKey),
 	}
 	s.testTimeout = instanceTestTimeout
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	// The client address is the TCP peer: X-Forwarded-For is not trusted, so the login rate
-	// limit cannot be dodged by sending a made-up header.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(securityHeaders)
 	e.Use(recoverPanics)
@@ -108,6 +112,21 @@ func New(d Deps) (*Server, error) {
 	s.e = e
 	s.register()
 	return s, nil
+}
+
+// ipExtractor decides the client address. Without trusted proxies it is the TCP peer, so the
+// login limiter cannot be dodged with a made-up X-Forwarded-For. With AIRLOCK_TRUSTED_PROXIES,
+// X-Forwarded-For is believed only when the peer (and each hop read from the right) is one of
+// them; echo's default trust of loopback and private networks is switched off.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // Handler is the console as an http.Handler, for http.Server or httptest.

@@ -27,7 +27,7 @@ func (s *Server) userCreate(c echo.Context) error {
 		return errNotAdmin
 	}
 	ctx := c.Request().Context()
-	f := views.UserForm{Username: strings.TrimSpace(c.FormValue("username")), IsAdmin: c.FormValue("admin") != "", Errors: map[string]string{}}
+	f := views.UserForm{Username: strings.TrimSpace(c.FormValue("username")), IsAdmin: formRole(c) == models.ConsoleAdmin, Errors: map[string]string{}}
 	pw, confirm := c.FormValue("password"), c.FormValue("confirm")
 	if !usernamePattern.MatchString(f.Username) {
 		f.Errors["username"] = "Use 1 to 64 letters, digits or . _ @ -."
@@ -60,7 +60,7 @@ func (s *Server) userCreate(c echo.Context) error {
 	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, err)
 	}
-	s.log.Info("console user added", "new_user", u.Username, "admin", u.IsAdmin, "user", me.Username)
+	s.log.Info("console user added", "new_user", u.Username, "role", u.Role(), "user", me.Username)
 	s.flash(c, views.FlashSuccess, fmt.Sprintf("Added %s. They can log in now.", u.Username))
 	return c.Redirect(http.StatusSeeOther, s.url(RouteSettings))
 }
@@ -87,18 +87,11 @@ func (s *Server) loadUser(c echo.Context) (*models.User, error) {
 // userToggle disables or enables another user (administrators only). The last enabled
 // administrator is never disabled, and nobody disables themselves.
 func (s *Server) userToggle(c echo.Context) error {
-	me := currentUser(c)
-	if me == nil || !me.IsAdmin {
-		return errNotAdmin
-	}
-	u, err := s.loadUser(c)
-	if err != nil {
+	u, err := s.otherUser(c, "You cannot disable yourself. Ask another administrator.")
+	if u == nil {
 		return err
 	}
-	if u.ID == me.ID {
-		s.flash(c, views.FlashError, "You cannot disable yourself. Ask another administrator.")
-		return c.Redirect(http.StatusSeeOther, s.url(RouteSettings))
-	}
+	me := currentUser(c)
 	ctx := c.Request().Context()
 	disable := !u.Disabled
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -142,6 +135,25 @@ func (s *Server) userToggle(c echo.Context) error {
 }
 
 var errLastAdmin = errors.New("last enabled administrator")
+
+// otherUser is the :id user an administrator acts on; refused to non-administrators, and with
+// selfMsg flashed when it is the administrator themselves. A nil user means the answer is
+// given (the returned error, or the redirect back to Settings).
+func (s *Server) otherUser(c echo.Context, selfMsg string) (*models.User, error) {
+	me := currentUser(c)
+	if me == nil || !me.IsAdmin {
+		return nil, errNotAdmin
+	}
+	u, err := s.loadUser(c)
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == me.ID {
+		s.flash(c, views.FlashError, selfMsg)
+		return nil, c.Redirect(http.StatusSeeOther, s.url(RouteSettings))
+	}
+	return u, nil
+}
 
 // enabledAdmins counts enabled administrators.
 func enabledAdmins(ctx context.Context, tx *gorm.DB) (int64, error) {
