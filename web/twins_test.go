@@ -173,7 +173,7 @@ func TestTwinListFastWith10000(t *testing.T) {
 		if q > 8 {
 			t.Errorf("%s: %d queries", path, q)
 		}
-		if took > 2*time.Second {
+		if limit := 2 * time.Second; took > limit && !(raceDetector && took < 10*limit) {
 			t.Errorf("%s took %s", path, took)
 		}
 		t.Logf("%s: %d queries, %s", path, q, took)
