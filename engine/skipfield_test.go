@@ -22,7 +22,9 @@ func TestSkipFieldLetsTheRestOfTheTwinSync(t *testing.T) {
 
 	w.edit("A", a.Key, map[string]any{"summary": "Long one, edited", "environment": strings.Repeat("x", 300)})
 	n.pollAll()
+	n.expect = func(err error) bool { return ClassOf(err) == models.ClassData } // the rejected field
 	n.reconcileDirty()
+	n.expect = nil
 	tw := n.twinOf(a.Key)
 	if tw.State != models.TwinQuarantined {
 		t.Fatalf("setup: twin state %s (last error %q), want quarantined for the rejected field", tw.State, tw.LastError)
