@@ -136,10 +136,6 @@ type Twin struct {
 	// CreateAttemptedAt is set (and committed) before the engine asks Jira to create the missing
 	// issue of a pending twin, so a retried create looks for the issue first (migration 2).
 	CreateAttemptedAt *time.Time
-	// LeaseToken and LeaseUntil let one reconcile at a time work on the twin, whatever the queue
-	// does (engine/lease.go; migration 9).
-	LeaseToken string `gorm:"size:40"`
-	LeaseUntil *time.Time
 	// SkipFields is the JSON array of shared field names left out of this twin's sync (a field
 	// Jira rejects for this pair only; migration 7). Empty: every field syncs.
 	SkipFields string `gorm:"type:text"`
