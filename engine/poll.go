@@ -289,7 +289,9 @@ func (e *Engine) newHit(ctx context.Context, tx *gorm.DB, l *link, side string, 
 		} else {
 			tw.RemoteIssueID, tw.RemoteKey, tw.LocalIssueID, tw.LocalKey = &hid, h.Key, &pid, lk.PeerKey
 		}
-		if err := tx.Create(&tw).Error; err != nil {
+		// In a savepoint: on Postgres a failed statement aborts the whole transaction, and the
+		// poll's other hits and its watermark must still be recorded.
+		if err := tx.Transaction(func(sp *gorm.DB) error { return sp.Create(&tw).Error }); err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return 0, false, false, nil // the peer is already twinned: leave it to the operator
 			}
