@@ -289,9 +289,17 @@ func (e *Engine) newHit(ctx context.Context, tx *gorm.DB, l *link, side string, 
 		} else {
 			tw.RemoteIssueID, tw.RemoteKey, tw.LocalIssueID, tw.LocalKey = &hid, h.Key, &pid, lk.PeerKey
 		}
-		// In a savepoint: on Postgres a failed statement aborts the whole transaction, and the
-		// poll's other hits and its watermark must still be recorded.
-		if err := tx.Transaction(func(sp *gorm.DB) error { return sp.Create(&tw).Error }); err != nil {
+		// A sync id another connection holds (two connections between the same projects share
+		// the link's key) is left alone; looked up first, because on Postgres a failed insert
+		// would abort the poll's whole transaction.
+		var taken int64
+		if err := tx.Model(&models.Twin{}).Where("sync_id = ?", lk.SyncID).Count(&taken).Error; err != nil {
+			return 0, false, false, err
+		}
+		if taken > 0 {
+			return 0, false, false, nil
+		}
+		if err := tx.Create(&tw).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return 0, false, false, nil // the peer is already twinned: leave it to the operator
 			}
