@@ -25,7 +25,9 @@ func TestOwnershipOverlapLeak(t *testing.T) {
 	shared := w.createIssue("A", map[string]any{"summary": "Shared one", "labels": []string{"shared"}})
 	private := w.createIssue("A", map[string]any{"summary": "Not shared"})
 	// The overlapping connection's polls fail with a config error naming both: that is the point.
-	n.expect = func(err error) bool { return ClassOf(err) == models.ClassConfig && strings.Contains(err.Error(), "overlaps") }
+	n.expect = func(err error) bool {
+		return ClassOf(err) == models.ClassConfig && strings.Contains(err.Error(), "overlaps")
+	}
 	settle(t, n)
 
 	ab := w.issues("AB")
