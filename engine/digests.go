@@ -89,18 +89,16 @@ func (g *digester) of(connKey string, b Baseline) *FieldDigests {
 	return d
 }
 
-// recordDigests writes the digests of the twin's stored baseline into the local issue's link when
-// they changed. local is the local issue as read by this reconcile with its properties, so an
-// unchanged baseline costs no call and a changed one a single property write.
+// recordDigests writes the digests of the twin's stored baseline (p.Twin, as finish left it) into
+// the local issue's link when they changed. local is the local issue as read by this reconcile
+// with its properties, so an unchanged baseline costs no call or query and a changed one a single
+// property write.
 func (e *Engine) recordDigests(ctx context.Context, l *link, p *Pair, local *jira.Issue) error {
 	g := e.digester()
 	if g == nil || local == nil {
 		return nil
 	}
-	var tw models.Twin
-	if err := e.db(ctx).Select("id", "sync_id", "baseline", "remote_issue_id", "remote_key").First(&tw, p.Twin.ID).Error; err != nil {
-		return fmt.Errorf("reload baseline: %w", err)
-	}
+	tw := p.Twin // as finish stored it
 	if tw.RemoteIssueID == nil {
 		return nil
 	}

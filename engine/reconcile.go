@@ -478,6 +478,8 @@ func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySinc
 				return fmt.Errorf("mark conflicts applied: %w", err)
 			}
 		}
+		// The caller works on with what was stored (recordDigests digests this baseline).
+		tw.Baseline, tw.LocalKey, tw.RemoteKey = nb.String(), after[0].Key, after[1].Key
 		return nil
 	})
 }
