@@ -585,10 +585,19 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 		return ids, err
 	}
 	peers := map[string]map[string]string{} // AB id -> private instance -> id
+	twinOf := map[string]map[string]models.Twin{} // AB id -> private instance -> twin (for the notes on divergence)
 	for _, n := range nodes {
 		var ts []models.Twin
 		if err := n.DB.WithContext(ctx).Find(&ts).Error; err != nil {
 			return nil, fmt.Errorf("node %s: read twins: %w", n.Name, err)
+		}
+		for _, tw := range ts {
+			if tw.RemoteIssueID != nil {
+				if twinOf[*tw.RemoteIssueID] == nil {
+					twinOf[*tw.RemoteIssueID] = map[string]models.Twin{}
+				}
+				twinOf[*tw.RemoteIssueID][n.Name] = tw
+			}
 		}
 		ids, err := listIDs(n.Name)
 		if err != nil {
@@ -662,7 +671,8 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 					continue
 				}
 				if lp[f.Name] != rp[f.Name] {
-					diffs = append(diffs, fmt.Sprintf("%s on %s <-> AB: %q vs %q", f.Name, n.Name, lp[f.Name], rp[f.Name]))
+					diffs = append(diffs, fmt.Sprintf("%s on %s <-> AB: %q vs %q%s", f.Name, n.Name, lp[f.Name], rp[f.Name],
+						twinNote(twinOf[abID][n.Name], f.Name, priv.issue, ab.issue)))
 				}
 			}
 		}
@@ -731,4 +741,30 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 	}
 	slices.Sort(v.Lost)
 	return v, nil
+}
+
+// twinNote tells, for a field that differs at the quiet state, what the node's twin holds: its
+// dirty flag, the baseline of that field on each side and the `updated` it last read against
+// the issues' own, so a failed run says which step of the sync let the value go.
+func twinNote(tw models.Twin, field string, local, remote *jira.Issue) string {
+	if tw.ID == 0 {
+		return ""
+	}
+	base, _ := engine.ParseBaseline(tw.Baseline)
+	at := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.UTC().Format("15:04:05.000")
+	}
+	upd := func(is *jira.Issue) string {
+		t, ok := is.Updated()
+		if !ok {
+			return "-"
+		}
+		return t.UTC().Format("15:04:05.000")
+	}
+	return fmt.Sprintf(" [twin %d dirty=%v errors=%d baseline %q / %q; read updated %s / %s, issues updated %s / %s; synced %s]",
+		tw.ID, tw.Dirty, tw.ErrorCount, base.Local[field], base.Remote[field], at(tw.LocalUpdated), at(tw.RemoteUpdated),
+		upd(local), upd(remote), at(tw.LastSyncedAt))
 }

@@ -98,12 +98,24 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		}
 	}
 	if dstIssue == nil {
+		in, notes, err := e.createRequest(ctx, l, p, src, dst, srcShared)
+		if err != nil {
+			return err
+		}
+		// The attempt is recorded with what it asks for, before Jira is asked: should the copy be
+		// made and this call end before the agreement below is stored, the retry that finds the
+		// copy (adoptCreated) knows what the copy held and what the source held at create.
 		now := e.now()
-		if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Update("create_attempted_at", now).Error; err != nil {
+		prior := Baseline{Local: srcShared, Remote: sentShared(in.Fields, &l.Rules, dst.Name)}
+		if srcName == models.SideRemote {
+			prior.Local, prior.Remote = prior.Remote, prior.Local
+		}
+		if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).
+			Updates(map[string]any{"create_attempted_at": now, "baseline": prior.String()}).Error; err != nil {
 			return fmt.Errorf("record create attempt: %w", err)
 		}
-		tw.CreateAttemptedAt = &now
-		created, in, err := e.createIssue(ctx, l, p, src, dst, srcShared)
+		tw.CreateAttemptedAt, tw.Baseline = &now, prior.String()
+		created, err := e.sendCreate(ctx, p, src, dst, in, notes)
 		if err != nil {
 			return err
 		}
@@ -124,15 +136,15 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		PeerID: dstIssue.ID, PeerKey: dstIssue.Key}); err != nil {
 		return fmt.Errorf("link source issue %s: %w", src.Issue.Key, err)
 	}
-	opt := jira.GetIssueOptions{Fields: issueFields(&l.Rules, dst.Name)}
-	if sent != nil {
-		opt.Expand = []string{"changelog"} // short: the issue is new (see touchedSinceCreate)
-	}
-	is, err := dst.Jira.GetIssue(ctx, dstIssue.ID, opt)
+	// The changelog is short: the issue is new (see touchedSinceCreate).
+	is, err := dst.Jira.GetIssue(ctx, dstIssue.ID, jira.GetIssueOptions{Fields: issueFields(&l.Rules, dst.Name), Expand: []string{"changelog"}})
 	if err != nil {
 		return fmt.Errorf("read %s issue %s: %w", dst.Name, dstIssue.ID, err)
 	}
 	dst.Issue = is
+	if sent == nil {
+		return e.adoptCreated(ctx, l, p, srcName, is)
+	}
 	dstFirst := Project(is, &l.Rules, dst.Name)
 	// The new issue's baseline is what the create asked Jira to store (the fields it carried,
 	// projected like a read), else what Jira stored at create (read at once, before the status
@@ -141,40 +153,40 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 	// new issue before that first read; taking such an edit of a created field as the baseline
 	// would lose it, so the read-back is only the baseline of fields the create did not carry.
 	ex := maps.Clone(dstFirst)
-	if sent != nil {
-		maps.Copy(ex, sent)
-		if touchedSinceCreate(is) {
-			// Someone changed the new issue before our first read: for the fields the create
-			// could have carried but did not (empty on the source), the read shows their edit,
-			// not what Jira stored at create; expect them empty, so the next reconcile carries
-			// such an edit over.
-			for i := range l.Rules.Fields {
-				f := &l.Rules.Fields[i]
-				if _, ok := sent[f.Name]; !ok && f.Kind != KindStatus && travels(f, srcName) {
-					ex[f.Name] = ""
-				}
-			}
-		}
-		// The twin is already active: should a status move or a copy below fail (the calls most
-		// likely to), the retry is a normal reconcile. Record this agreement as its baseline, so
-		// that it merges what either side changed meanwhile instead of treating every field as
-		// changed on both sides. The source's status entry is the new issue's, so that the retry
-		// moves the status when it still differs.
-		srcBase := maps.Clone(srcShared)
+	maps.Copy(ex, sent)
+	if touchedSinceCreate(is) {
+		// Someone changed the new issue before our first read: for the fields the create could
+		// have carried but did not (empty on the source), the read shows their edit, not what
+		// Jira stored at create; expect them empty, so the next reconcile carries such an edit
+		// over.
 		for i := range l.Rules.Fields {
-			if f := &l.Rules.Fields[i]; f.Kind == KindStatus {
-				srcBase[f.Name] = dstFirst[f.Name]
+			f := &l.Rules.Fields[i]
+			if _, ok := sent[f.Name]; !ok && f.Kind != KindStatus && travels(f, srcName) {
+				ex[f.Name] = ""
 			}
-		}
-		pb := Baseline{Local: srcBase, Remote: maps.Clone(ex)}
-		if srcName == models.SideRemote {
-			pb = Baseline{Local: maps.Clone(ex), Remote: srcBase}
-		}
-		l.Rules.stamp(&pb, nil)
-		if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).Update("baseline", pb.String()).Error; err != nil {
-			return fmt.Errorf("record the baseline of the create: %w", err)
 		}
 	}
+	// From here the twin is active: should a status move or a copy below fail (the calls most
+	// likely to), the retry is a normal reconcile. Record this agreement as its baseline, so that
+	// it merges what either side changed meanwhile instead of treating every field as changed on
+	// both sides. The source's status entry is the new issue's, so that the retry moves the
+	// status when it still differs.
+	srcBase := maps.Clone(srcShared)
+	for i := range l.Rules.Fields {
+		if f := &l.Rules.Fields[i]; f.Kind == KindStatus {
+			srcBase[f.Name] = dstFirst[f.Name]
+		}
+	}
+	pb := Baseline{Local: srcBase, Remote: maps.Clone(ex)}
+	if srcName == models.SideRemote {
+		pb = Baseline{Local: maps.Clone(ex), Remote: srcBase}
+	}
+	l.Rules.stamp(&pb, nil)
+	if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).
+		Updates(map[string]any{"baseline": pb.String(), "state": models.TwinActive}).Error; err != nil {
+		return fmt.Errorf("record the baseline of the create: %w", err)
+	}
+	tw.State = models.TwinActive
 	for i := range l.Rules.Fields {
 		f := &l.Rules.Fields[i]
 		if f.Kind != KindStatus || !travels(f, srcName) || srcShared[f.Name] == "" || srcShared[f.Name] == dstFirst[f.Name] {
@@ -290,33 +302,40 @@ func travels(f *FieldRule, from string) bool {
 	return true
 }
 
-// createIssue builds and sends the create request of the missing issue; it returns the request
-// too, whose fields are the new issue's baseline.
-func (e *Engine) createIssue(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (*jira.CreatedIssue, jira.IssueInput, error) {
+// createRequest builds the create request of the missing issue, with the twin property; its
+// fields are the new issue's baseline.
+func (e *Engine) createRequest(ctx context.Context, l *link, p *Pair, src, dst *Side, srcShared Shared) (jira.IssueInput, []userNote, error) {
 	in, notes, err := e.createInput(ctx, l, p, src, dst, createValues(l, src, srcShared))
 	if err != nil {
-		return nil, in, err
+		return in, nil, err
 	}
 	in.Properties = []jira.EntityProperty{{Key: TwinProperty, Value: TwinValue{V: 1, Links: map[string]TwinLink{l.Key: {
 		SyncID: p.Twin.SyncID, PeerBaseURL: src.Instance.BaseURL, PeerID: src.Issue.ID, PeerKey: src.Issue.Key}}}}}
+	return in, notes, nil
+}
+
+// sendCreate sends the create request of the missing issue.
+func (e *Engine) sendCreate(ctx context.Context, p *Pair, src, dst *Side, in jira.IssueInput, notes []userNote) (*jira.CreatedIssue, error) {
 	created, err := dst.Jira.CreateIssue(ctx, in)
 	if err != nil {
-		return nil, in, fmt.Errorf("create %s issue from %s: %w", dst.Name, src.Issue.Key, err)
+		return nil, fmt.Errorf("create %s issue from %s: %w", dst.Name, src.Issue.Key, err)
 	}
 	for _, n := range notes {
 		e.event(ctx, p, src.Name, "user", n.Field, n.Original, "replaced by default user "+n.Replacement)
 	}
-	return created, in, nil
+	return created, nil
 }
 
-// linkCreated commits the created (or found) issue to the twin.
+// linkCreated commits the created (or found) issue to the twin. The twin stays pending until
+// the agreement of the create is stored: a retry before that finishes the create (adoptCreated)
+// rather than merging without a baseline.
 func (e *Engine) linkCreated(ctx context.Context, p *Pair, dst *Side, id, key string) error {
 	idCol, keyCol := "local_issue_id", "local_key"
 	if dst.Name == models.SideRemote {
 		idCol, keyCol = "remote_issue_id", "remote_key"
 	}
 	if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", p.Twin.ID).
-		Updates(map[string]any{idCol: id, keyCol: key, "state": models.TwinActive}).Error; err != nil {
+		Updates(map[string]any{idCol: id, keyCol: key}).Error; err != nil {
 		return fmt.Errorf("link created issue %s: %w", key, err)
 	}
 	if dst.Name == models.SideLocal {
@@ -324,8 +343,59 @@ func (e *Engine) linkCreated(ctx context.Context, p *Pair, dst *Side, id, key st
 	} else {
 		p.Twin.RemoteIssueID, p.Twin.RemoteKey = &id, key
 	}
-	p.Twin.State = models.TwinActive
 	return nil
+}
+
+// adoptCreated finishes a create whose copy an earlier attempt made, found now by its sync id
+// (by the retry, or by a poll of the copy's side): it stores the agreement the create made as
+// the twin's baseline and reconciles the twin like any other, so that what either side changed
+// since the copy was made is merged. The agreement is what the attempt recorded (the source's
+// values and what the create asked Jira to store, create.go); for an attempt that recorded
+// nothing, the copy's values stand for both sides, so that a source that differs is carried.
+// Status is never carried by the create: its entry is the copy's on both sides, so that the
+// source's status is moved when it differs.
+func (e *Engine) adoptCreated(ctx context.Context, l *link, p *Pair, srcName string, copied *jira.Issue) error {
+	tw := p.Twin
+	dstName := otherSide(srcName)
+	prior, err := ParseBaseline(tw.Baseline)
+	if err != nil {
+		prior, _ = ParseBaseline("")
+	}
+	now := Project(copied, &l.Rules, dstName)
+	touched := touchedSinceCreate(copied)
+	src, dst := Shared{}, Shared{}
+	for i := range l.Rules.Fields {
+		f := &l.Rules.Fields[i]
+		name := f.Name
+		v, asked := prior.Of(dstName)[name]
+		switch {
+		case f.Kind == KindStatus:
+			dst[name] = now[name]
+		case asked:
+			dst[name] = v
+		case touched && travels(f, srcName):
+			// Not carried by the create (as in create): the copy's value may be an edit.
+			dst[name] = ""
+		default:
+			dst[name] = now[name]
+		}
+		if v, ok := prior.Of(srcName)[name]; ok && f.Kind != KindStatus {
+			src[name] = v
+		} else {
+			src[name] = dst[name]
+		}
+	}
+	pb := Baseline{Local: src, Remote: dst}
+	if srcName == models.SideRemote {
+		pb = Baseline{Local: dst, Remote: src}
+	}
+	l.Rules.stamp(&pb, nil)
+	if err := e.db(ctx).Model(&models.Twin{}).Where("id = ?", tw.ID).
+		Updates(map[string]any{"baseline": pb.String(), "state": models.TwinActive}).Error; err != nil {
+		return fmt.Errorf("record the baseline of the adopted create: %w", err)
+	}
+	tw.Baseline, tw.State = pb.String(), models.TwinActive
+	return e.reconcile(ctx, l, tw)
 }
 
 // findCreated looks for an issue an earlier create attempt of this twin made: created since the

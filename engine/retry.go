@@ -114,8 +114,10 @@ func (e *Engine) Retry(ctx context.Context, f RetryFilter) (RetryResult, error) 
 			res.Failed++
 			continue
 		}
+		// A twin whose create never finished (no sync yet) goes back to its create, which finishes
+		// it from the agreement of the attempt (engine/create.go), not to a merge without one.
 		state := models.TwinActive
-		if tw.LocalIssueID == nil || tw.RemoteIssueID == nil {
+		if tw.LocalIssueID == nil || tw.RemoteIssueID == nil || (tw.CreateAttemptedAt != nil && tw.LastSyncedAt == nil) {
 			state = models.TwinPendingCreate
 		}
 		err := e.db(ctx).Transaction(func(tx *gorm.DB) error {
