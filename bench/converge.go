@@ -584,7 +584,7 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 		v.Issues[inst] = len(ids)
 		return ids, err
 	}
-	peers := map[string]map[string]string{} // AB id -> private instance -> id
+	peers := map[string]map[string]string{}       // AB id -> private instance -> id
 	twinOf := map[string]map[string]models.Twin{} // AB id -> private instance -> twin (for the notes on divergence)
 	for _, n := range nodes {
 		var ts []models.Twin
