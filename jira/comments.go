@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -77,6 +78,36 @@ func (c *Client) DeleteComment(ctx context.Context, idOrKey, id string) error {
 	r := request{method: http.MethodDelete, tmpl: "/issue/{key}/comment/{id}", path: escape("/issue/%s/comment/%s", idOrKey, id), idempotent: true}
 	if err := c.do(ctx, r, nil); err != nil {
 		return fmt.Errorf("delete comment %s of %s: %w", id, idOrKey, err)
+	}
+	return nil
+}
+
+// CommentProperty reads one entity property of a comment (GET /comment/{id}/properties/{key}).
+func (c *Client) CommentProperty(ctx context.Context, commentID, key string) (json.RawMessage, error) {
+	var out struct {
+		Key   string          `json:"key"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := c.get(ctx, "/comment/{id}/properties/{propertyKey}", escape("/comment/%s/properties/%s", commentID, key), nil, &out); err != nil {
+		return nil, fmt.Errorf("property %s of comment %s: %w", key, commentID, err)
+	}
+	return out.Value, nil
+}
+
+// SetCommentProperty creates or replaces an entity property of a comment; value is marshalled
+// to JSON. Jira answers 201 or 200.
+func (c *Client) SetCommentProperty(ctx context.Context, commentID, key string, value any) error {
+	if err := c.write(ctx, http.MethodPut, "/comment/{id}/properties/{propertyKey}", escape("/comment/%s/properties/%s", commentID, key), nil, value, nil); err != nil {
+		return fmt.Errorf("set property %s of comment %s: %w", key, commentID, err)
+	}
+	return nil
+}
+
+// DeleteCommentProperty deletes an entity property of a comment.
+func (c *Client) DeleteCommentProperty(ctx context.Context, commentID, key string) error {
+	r := request{method: http.MethodDelete, tmpl: "/comment/{id}/properties/{propertyKey}", path: escape("/comment/%s/properties/%s", commentID, key), idempotent: true}
+	if err := c.do(ctx, r, nil); err != nil {
+		return fmt.Errorf("delete property %s of comment %s: %w", key, commentID, err)
 	}
 	return nil
 }

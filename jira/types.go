@@ -178,6 +178,48 @@ type Comment struct {
 	Created      Time        `json:"created"`
 	Updated      Time        `json:"updated"`
 	Visibility   *Visibility `json:"visibility,omitempty"`
+	// Properties are the comment's entity properties, present when read with expand=properties
+	// (Jira Service Management marks an internal comment with sd.public.comment).
+	Properties []CommentProperty `json:"properties,omitempty"`
+	// JSDPublic is Jira Cloud's flag for a service project comment customers can see.
+	JSDPublic *bool `json:"jsdPublic,omitempty"`
+}
+
+// CommentProperty is one entity property of a comment as read with expand=properties.
+type CommentProperty struct {
+	Key   string          `json:"key"`
+	Value json.RawMessage `json:"value"`
+}
+
+// ServiceDeskCommentProperty is the comment property by which Jira Service Management tells an
+// internal comment (value {"internal": true}) from one customers see on the portal.
+const ServiceDeskCommentProperty = "sd.public.comment"
+
+// Internal reports whether a comment is a service desk's internal note: its sd.public.comment
+// property says {"internal": true}, or (Jira Cloud) jsdPublic is false. Read comments with
+// expand=properties for the property to be there.
+func (c *Comment) Internal() bool {
+	if c.JSDPublic != nil && !*c.JSDPublic {
+		return true
+	}
+	for _, p := range c.Properties {
+		if p.Key != ServiceDeskCommentProperty {
+			continue
+		}
+		var v struct {
+			Internal any `json:"internal"`
+		}
+		if json.Unmarshal(p.Value, &v) != nil {
+			return false
+		}
+		switch x := v.Internal.(type) {
+		case bool:
+			return x
+		case string: // older JSM versions stored the flag as a string
+			return x == "true"
+		}
+	}
+	return false
 }
 
 // CommentPage is one page of /issue/{key}/comment, also the shape of fields.comment.
@@ -192,6 +234,14 @@ type CommentPage struct {
 type CommentInput struct {
 	Body       string      `json:"body"`
 	Visibility *Visibility `json:"visibility,omitempty"`
+	// Properties are set on create (AddComment), e.g. InternalComment(true).
+	Properties []EntityProperty `json:"properties,omitempty"`
+}
+
+// InternalComment is the sd.public.comment property that makes a comment internal (true) or
+// customer-visible (false) in a service project.
+func InternalComment(internal bool) EntityProperty {
+	return EntityProperty{Key: ServiceDeskCommentProperty, Value: map[string]bool{"internal": internal}}
 }
 
 // Attachment is attachment metadata; the bytes are at Content, an absolute URL.
