@@ -92,6 +92,15 @@ type CommentRules struct {
 	Attribution string `json:"attribution,omitempty"`
 	// RewriteMentions turns [~name] into the display name unless the user is mapped.
 	RewriteMentions bool `json:"rewrite_mentions"`
+	// InternalToRemote and InternalToLocal let a service desk's internal comments (Jira Service
+	// Management's sd.public.comment, jira.Comment.Internal) travel local -> remote and
+	// remote -> local; by default they stay on their side.
+	InternalToRemote bool `json:"internal_to_remote,omitempty"`
+	InternalToLocal  bool `json:"internal_to_local,omitempty"`
+	// PublicOnLocal and PublicOnRemote make the comments that arrive in a service project on that
+	// side customer-visible; by default they arrive internal.
+	PublicOnLocal  bool `json:"public_on_local,omitempty"`
+	PublicOnRemote bool `json:"public_on_remote,omitempty"`
 }
 
 // AttachmentRules governs attachments.

@@ -51,7 +51,15 @@ func Open(ctx context.Context, o OpenOptions) (*DB, error) {
 		if err := secureSQLiteFiles(o.SQLitePath, o.Logger); err != nil {
 			return nil, err
 		}
-		g, err = gorm.Open(sqlite.Open(SQLiteDSN(o.SQLitePath)), gcfg)
+		// Switching a fresh file to WAL takes a lock that SQLite may refuse at once (SQLITE_BUSY,
+		// without waiting for its busy timeout) while another process switches it: try again.
+		for attempt := 0; ; attempt++ {
+			g, err = gorm.Open(sqlite.Open(SQLiteDSN(o.SQLitePath)), gcfg)
+			if err == nil || attempt == 50 || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, redactURL(err, o.DatabaseURL))

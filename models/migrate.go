@@ -73,6 +73,9 @@ var Migrations = []Migration{
 	{Version: 8, Name: "console audit, notification settings and state", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&AuditEntry{}, &NotifySettings{}, &NotifyState{})
 	}},
+	{Version: 9, Name: "internal comments kept home per twin", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Twin{})
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).

@@ -139,8 +139,13 @@ type Twin struct {
 	// SkipFields is the JSON array of shared field names left out of this twin's sync (a field
 	// Jira rejects for this pair only; migration 7). Empty: every field syncs.
 	SkipFields string `gorm:"type:text"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CommentsKeptHome counts, per side, the comments of this twin's issues that stayed on their
+	// side at the last comment sync because they are a service desk's internal notes (migration
+	// 9; the twin page and the preview show them).
+	LocalCommentsKeptHome  int `gorm:"not null;default:0"`
+	RemoteCommentsKeptHome int `gorm:"not null;default:0"`
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // CommentTwin maps a comment on one side to its copy on the other.
