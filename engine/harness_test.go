@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -205,7 +206,7 @@ func (n *syncNode) reconcileDirty() int {
 	var twins []models.Twin
 	n.db.Where("dirty = ? AND state IN ?", true, []string{models.TwinActive, models.TwinPendingCreate}).Order("id").Find(&twins)
 	for _, tw := range twins {
-		if err := n.e.Reconcile(n.w.ctx, tw.ID); err != nil {
+		if err := n.e.Reconcile(n.w.ctx, tw.ID); err != nil && !errors.Is(err, ErrTwinBusy) {
 			n.fail(fmt.Sprintf("reconcile twin %d", tw.ID), err)
 		}
 	}

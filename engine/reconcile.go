@@ -29,6 +29,22 @@ func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
 	if q.RowsAffected == 0 || tw.State == models.TwinUnlinked || tw.State == models.TwinQuarantined {
 		return nil
 	}
+	ls, ctx, cancel, err := e.claimTwin(ctx, twinID)
+	defer cancel()
+	if err != nil {
+		return fmt.Errorf("twin %d: %w", twinID, err)
+	}
+	if ls == nil {
+		return ErrTwinBusy // another run holds the twin; it stays dirty for the next dispatch
+	}
+	defer ls.release(ctx)
+	// Re-read under the lease: the row may have moved while another run held it.
+	if err := e.DB.WithContext(ctx).First(&tw, twinID).Error; err != nil {
+		return fmt.Errorf("load twin %d: %w", twinID, err)
+	}
+	if tw.State == models.TwinUnlinked || tw.State == models.TwinQuarantined {
+		return nil
+	}
 	l, err := e.loadLink(ctx, tw.ConnectionID)
 	if err != nil {
 		return e.fail(ctx, nil, &tw, err)

@@ -76,6 +76,9 @@ var Migrations = []Migration{
 	{Version: 9, Name: "internal comments kept home per twin", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Twin{})
 	}},
+	{Version: 10, Name: "twin lease: one reconcile at a time", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Twin{})
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).

@@ -142,6 +142,10 @@ type Twin struct {
 	// CommentsKeptHome counts, per side, the comments of this twin's issues that stayed on their
 	// side at the last comment sync because they are a service desk's internal notes (migration
 	// 9; the twin page and the preview show them).
+	// LeaseToken and LeaseUntil let one reconcile at a time work on the twin, whatever the queue
+	// does (engine/lease.go; migration 10).
+	LeaseToken             string `gorm:"size:40"`
+	LeaseUntil             *time.Time
 	LocalCommentsKeptHome  int `gorm:"not null;default:0"`
 	RemoteCommentsKeptHome int `gorm:"not null;default:0"`
 	CreatedAt              time.Time

@@ -40,6 +40,9 @@ func HandleReconcile(e *engine.Engine) asynq.HandlerFunc {
 			return errors.Join(fmt.Errorf("reconcile payload: %w", err), asynq.SkipRetry)
 		}
 		if err := e.Reconcile(ctx, p.TwinID); err != nil {
+			if errors.Is(err, engine.ErrTwinBusy) {
+				return nil // the run that holds the twin resolves its errors; the sweeper comes back
+			}
 			if engine.Permanent(err) {
 				return errors.Join(err, asynq.SkipRetry)
 			}
