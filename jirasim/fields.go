@@ -14,10 +14,7 @@ import (
 type issueInput struct {
 	Fields     map[string]json.RawMessage              `json:"fields"`
 	Update     map[string][]map[string]json.RawMessage `json:"update"`
-	Properties []struct {
-		Key   string          `json:"key"`
-		Value json.RawMessage `json:"value"`
-	} `json:"properties"`
+	Properties []propIn                                `json:"properties"`
 	Transition *struct {
 		ID json.RawMessage `json:"id"`
 	} `json:"transition"`
@@ -29,6 +26,7 @@ type commentOp struct {
 	id                string
 	body              string
 	visType, visValue string
+	props             []propIn // add: the comment's entity properties
 }
 
 func cannotBeSet(id string) string {
@@ -447,11 +445,17 @@ func parseCommentOp(op string, raw json.RawMessage) (commentOp, string) {
 			Type  string `json:"type"`
 			Value string `json:"value"`
 		} `json:"visibility"`
+		Properties []propIn `json:"properties"`
 	}
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return commentOp{}, "expected Object"
 	}
-	co := commentOp{op: op, id: strings.Trim(string(b.ID), `"`), body: b.Body}
+	co := commentOp{op: op, id: strings.Trim(string(b.ID), `"`), body: b.Body, props: b.Properties}
+	for _, p := range b.Properties {
+		if msg := validProperty(p.Key, p.Value); msg != "" {
+			return co, msg
+		}
+	}
 	if b.Visibility != nil {
 		co.visType, co.visValue = b.Visibility.Type, b.Visibility.Value
 	}

@@ -45,6 +45,10 @@ type comment struct {
 	body                 string
 	created, updated     time.Time
 	visType, visValue    string
+	// props are the comment's entity properties (JSM keeps sd.public.comment here), in
+	// propOrder. A comment is copied on write, and so is its props map.
+	props     map[string]json.RawMessage
+	propOrder []string
 }
 
 type attachment struct {
