@@ -188,7 +188,9 @@ func (c *rc) parseValue(st *state, p *project, f *fieldDef, raw json.RawMessage)
 			return nil, ""
 		}
 		return out, ""
-	case kComponents, kVersions, kOptions:
+	case kRequestType:
+		return parseRequestType(p, raw)
+	case kComponents, kVersions, kOptions, kUsers, kOrgs:
 		a, ok := rawArray(raw)
 		if !ok {
 			return nil, "data was not an array"
@@ -284,6 +286,9 @@ func labelOf(raw json.RawMessage) (string, string) {
 
 // elemOf resolves one component, version or option reference to its id.
 func (c *rc) elemOf(p *project, f *fieldDef, raw json.RawMessage) (string, string) {
+	if f.Kind == kUsers || f.Kind == kOrgs {
+		return c.jsmElem(f, raw)
+	}
 	r, ok := refOf(raw)
 	if !ok {
 		if s, isStr := rawString(raw); isStr && f.Kind != kComponents && f.Kind != kVersions {
@@ -576,6 +581,40 @@ func (c *rc) diffItems(st *state, p *project, old, next map[string]any) []histIt
 			}
 			it.From, it.To = nilIfEmpty(strings.Join(asStrs(ov), ",")), nilIfEmpty(strings.Join(asStrs(nv), ","))
 			it.FromString, it.ToString = nilIfEmpty(strings.Join(fs, ",")), nilIfEmpty(strings.Join(ts, ","))
+		case kUsers, kOrgs:
+			name := func(id string) string {
+				if u := st.userByKey[id]; f.Kind == kUsers && u != nil {
+					return u.display
+				}
+				if o := st.org(id); f.Kind == kOrgs && o != nil {
+					return o.name
+				}
+				return id
+			}
+			var fs, ts []string
+			for _, id := range asStrs(ov) {
+				fs = append(fs, name(id))
+			}
+			for _, id := range asStrs(nv) {
+				ts = append(ts, name(id))
+			}
+			it.From, it.To = nilIfEmpty(strings.Join(asStrs(ov), ",")), nilIfEmpty(strings.Join(asStrs(nv), ","))
+			it.FromString, it.ToString = nilIfEmpty(strings.Join(fs, ",")), nilIfEmpty(strings.Join(ts, ","))
+		case kRequestType:
+			name := func(id string) string {
+				if p.desk != nil {
+					if rt := p.desk.requestType(id); rt != nil {
+						return rt.name
+					}
+				}
+				return id
+			}
+			if s := asStr(ov); s != "" {
+				it.From, it.FromString = sp(s), sp(name(s))
+			}
+			if s := asStr(nv); s != "" {
+				it.To, it.ToString = sp(s), sp(name(s))
+			}
 		case kIssueType, kPriority, kResolution:
 			name := func(id string) string {
 				switch f.Kind {
