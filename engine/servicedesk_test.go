@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -262,5 +263,150 @@ func TestServiceDeskInternalCopyEditStaysHome(t *testing.T) {
 	w.assertNowhere(marker, "AB", ab)
 	if got := findComment(w.comments("A", w.key), marker); got == nil {
 		t.Error("the agent's edit was undone on A")
+	}
+}
+
+func (w *simWorld) upload(inst, key, name, content string) {
+	w.t.Helper()
+	if _, err := w.human(inst, "alice").UploadAttachment(w.ctx, key, name, strings.NewReader(content)); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *simWorld) attachmentNames(inst, key string) []string {
+	w.t.Helper()
+	is, err := w.human(inst, "admin").GetIssue(w.ctx, key, jira.GetIssueOptions{Fields: []string{"attachment"}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var as []jira.Attachment
+	if _, err := is.Field("attachment", &as); err != nil {
+		w.t.Fatal(err)
+	}
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Filename)
+	}
+	return out
+}
+
+// Files added with a comment (JSM puts them into the comment body) follow the comment: one added
+// with an internal note stays on A, one added with the public reply travels, one no comment
+// names travels as before. A file the public reply names later travels then.
+func TestServiceDeskAttachmentsOfInternalCommentsStayHome(t *testing.T) {
+	w := newServiceDeskWorld(t, true, nil)
+	const secret = "PRIVATE-LOG-CONTENT-c0ffee"
+	w.upload("A", w.key, "server-log.txt", secret)
+	w.comment("A", w.key, "log of the customer's server: [^server-log.txt]", true)
+	w.upload("A", w.key, "screenshot.png", "png bytes")
+	w.comment("A", w.key, "here is what we see: !screenshot.png|thumbnail!", false)
+	w.upload("A", w.key, "manual.pdf", "pdf bytes")
+	w.upload("A", w.key, "later.txt", "later bytes")
+	w.comment("A", w.key, "internal first: [^later.txt]", true)
+	w.settle()
+	ab, b := w.peers()
+	for _, inst := range []struct{ name, key string }{{"AB", ab}, {"B", b}} {
+		got := strings.Join(w.attachmentNames(inst.name, inst.key), ",")
+		if got != "screenshot.png,manual.pdf" {
+			t.Errorf("%s attachments = %s, want screenshot.png,manual.pdf", inst.name, got)
+		}
+		w.assertNowhere(secret, inst.name, inst.key)
+	}
+	w.comment("A", w.key, "for you too: [^later.txt]", false)
+	w.settle()
+	if got := strings.Join(w.attachmentNames("B", b), ","); !strings.Contains(got, "later.txt") || strings.Contains(got, "server-log.txt") {
+		t.Errorf("B attachments = %s, want later.txt to have followed the public comment, server-log.txt not", got)
+	}
+}
+
+// On a software project the same holds for comments restricted to a role: the file added with a
+// role-restricted comment stays home, like the comment.
+func TestAttachmentOfRestrictedCommentStaysHome(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(DefaultRules(), nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "Crash on start"})
+	w.upload("A", a.Key, "core.dump", "CORE-DUMP-SECRET-91")
+	if _, err := w.human("A", "admin").AddComment(w.ctx, a.Key, jira.CommentInput{Body: "dump: [^core.dump]",
+		Visibility: &jira.Visibility{Type: "role", Value: "Administrators"}}); err != nil {
+		t.Fatal(err)
+	}
+	w.upload("A", a.Key, "steps.txt", "steps")
+	if _, err := w.human("A", "alice").AddComment(w.ctx, a.Key, jira.CommentInput{Body: "steps: [^steps.txt]"}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	ab := n.peer(a.Key)
+	if got := strings.Join(w.attachmentNames("AB", ab), ","); got != "steps.txt" {
+		t.Errorf("AB attachments = %s, want steps.txt only", got)
+	}
+	for _, e := range w.sim.Instance("AB").Log().Entries() {
+		if strings.Contains(e.Body, "CORE-DUMP-SECRET-91") {
+			t.Errorf("AB received the restricted comment's file: %s %s", e.Method, e.Path)
+		}
+	}
+}
+
+// The preview says how many internal comments of the request would stay home.
+func TestPreviewCountsInternalCommentsKeptHome(t *testing.T) {
+	w := newServiceDeskWorld(t, true, nil)
+	w.comment("A", w.key, "note one", true)
+	w.comment("A", w.key, "note two", true)
+	w.comment("A", w.key, "public reply", false)
+	res, err := w.nodeA.e.Preview(w.ctx, w.nodeA.conns[0].ID, w.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CommentsKeptHome != 2 {
+		t.Errorf("CommentsKeptHome = %d, want 2", res.CommentsKeptHome)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "2 internal comments stay on A") {
+		t.Errorf("notes %q do not say what stays home", res.Notes)
+	}
+}
+
+// noProjectType stands for a Jira whose issue answer carries no projectTypeKey (older versions):
+// the type is then read from GET /project/{key}, once per Jira and project.
+type noProjectType struct{ Jira }
+
+func (j noProjectType) GetIssue(ctx context.Context, id string, opt jira.GetIssueOptions) (*jira.Issue, error) {
+	is, err := j.Jira.GetIssue(ctx, id, opt)
+	if err == nil {
+		if pr, ok := is.Project(); ok {
+			pr.ProjectTypeKey = ""
+			raw, _ := json.Marshal(pr)
+			is.Fields["project"] = raw
+		}
+	}
+	return is, err
+}
+
+func TestProjectTypeFromProjectWhenIssueLacksIt(t *testing.T) {
+	w := newServiceDeskWorld(t, true, nil)
+	j := noProjectType{w.human("A", "airlock")}
+	e := w.nodeA.e
+	w.clearLogs()
+	for i := 0; i < 3; i++ {
+		is, err := j.GetIssue(w.ctx, w.key, jira.GetIssueOptions{Fields: []string{"project"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sd, err := e.isServiceDesk(w.ctx, &Side{Name: models.SideLocal, Jira: j, Project: jirasim.ServiceProjectKey, Issue: is})
+		if err != nil || !sd {
+			t.Fatalf("isServiceDesk = %v, %v; want true", sd, err)
+		}
+	}
+	gets := 0
+	for _, le := range w.sim.Instance("A").Log().Entries() {
+		if le.Endpoint == "GET /rest/api/2/project/{key}" || strings.HasPrefix(le.Path, "/rest/api/2/project/") {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d project reads, want 1 (cached)", gets)
+	}
+	// A software project is no service desk.
+	is, _ := j.GetIssue(w.ctx, w.createIssue("A", map[string]any{"summary": "x"}).Key, jira.GetIssueOptions{Fields: []string{"project"}})
+	if sd, err := e.isServiceDesk(w.ctx, &Side{Name: models.SideLocal, Jira: j, Issue: is}); err != nil || sd {
+		t.Errorf("ALPHA: isServiceDesk = %v, %v", sd, err)
 	}
 }
