@@ -91,3 +91,29 @@ func commentForm(o commentOptions, local, remote string) views.ConnCommentForm {
 	return views.ConnCommentForm{Local: local, Remote: remote, InternalToRemote: o.InternalToRemote, InternalToLocal: o.InternalToLocal,
 		PublicOnLocal: o.PublicOnLocal, PublicOnRemote: o.PublicOnRemote}
 }
+
+// serviceDeskSummary says in one phrase what happens to service desk comments on a connection.
+func serviceDeskSummary(c engine.CommentRules, local, remote string) string {
+	var travel []string
+	if c.InternalToRemote {
+		travel = append(travel, local+" to "+remote)
+	}
+	if c.InternalToLocal {
+		travel = append(travel, remote+" to "+local)
+	}
+	out := "internal notes stay home"
+	if len(travel) > 0 {
+		out = "internal notes travel from " + strings.Join(travel, " and from ")
+	}
+	var public []string
+	if c.PublicOnLocal {
+		public = append(public, local)
+	}
+	if c.PublicOnRemote {
+		public = append(public, remote)
+	}
+	if len(public) == 0 {
+		return out + ", arrivals in a service project are internal"
+	}
+	return out + ", arrivals in a service project of " + strings.Join(public, " and ") + " are public"
+}

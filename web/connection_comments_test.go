@@ -78,6 +78,11 @@ func TestConnectionFormCommentOptions(t *testing.T) {
 	if r, _ = engine.ParseRules(e.storedConnection(t).Rules); r.Comments.InternalToRemote || !r.Comments.PublicOnLocal {
 		t.Errorf("after unticking: %+v", r.Comments)
 	}
+	// The overview says it in words.
+	show := squash(bodyString(t, e.get(t, "/connections/"+strconv.Itoa(int(cn.ID)), e.token)))
+	if want := "internal notes stay home, arrivals in a service project of A are public"; !strings.Contains(show, want) {
+		t.Errorf("the overview does not say %q", want)
+	}
 }
 
 // storedConnection reads the only connection back.
