@@ -15,6 +15,18 @@ package engine
 // no earlier than the source (minus the clock skew allowance), and with the same SHA-256; it is
 // adopted instead of uploaded again. Adoption runs for every untwinned attachment before any copy,
 // so the leftover copy itself is never copied back.
+//
+// Attachments that belong to comments staying home stay home too. A Jira attachment has no
+// visibility of its own; Jira Service Management puts a file added with a comment into that
+// comment's body (!name.png|thumbnail!, [^name.pdf]). An attachment that comments reference, none
+// of which may leave (internal notes not allowed to travel, or visibilities not allowed), is not
+// copied (engine/internal.go heldAttachments); one referenced by a comment that travels, or by no
+// comment, is copied as before. It is copied when a travelling comment references it later.
+// Into a service project a file is uploaded as an issue attachment (JSM gives it no visibility
+// of its own); the copied comment that references it is what shows it, so it follows the same
+// choice as comments arriving on that side: internal by default, public where the connection
+// says so (Rules.Comments.PublicOnLocal / PublicOnRemote, engine/servicedesk.go). A file that was
+// copied stays copied when its comment turns internal later.
 
 import (
 	"context"
@@ -135,8 +147,16 @@ func (e *Engine) syncAttachments(ctx context.Context, p *Pair) (wrote [2]bool, e
 			return r.wrote, err
 		}
 	}
+	held := map[*Side]map[string]bool{}
+	for _, s := range []*Side{p.Local, p.Remote} {
+		cs, err := e.commentsOf(ctx, p, s)
+		if err != nil {
+			return r.wrote, err
+		}
+		held[s] = heldAttachments(&p.Rules.Comments, s.Name, cs)
+	}
 	for _, it := range order {
-		if it.twinned {
+		if it.twinned || held[it.side][it.a.Filename] {
 			continue
 		}
 		if it.a.Size > r.max {

@@ -19,6 +19,10 @@ package engine
 // A comment is a copy when its first line carries a marker; every other comment is an original.
 // Copies may be deleted by Airlock, originals never (their twin is marked Deleted instead).
 //
+// A service desk's internal comments stay on their side unless the connection lets them travel,
+// and copies carried into a service project arrive internal unless the connection makes them
+// public (engine/internal.go, engine/servicedesk.go).
+//
 // Baseline is the source content (the original's body, or a copy's body without its header) as
 // last agreed. On each run: the source content differs from Baseline -> the copy is rewritten; the
 // copy's content differs from the rendered Baseline -> a human edited the copy, and the edit is
@@ -107,8 +111,9 @@ func (e *Engine) syncComments(ctx context.Context, p *Pair) (wrote [2]bool, err 
 	r := &commentRun{e: e, p: p, names: map[*Side]map[string]string{}}
 	views := map[*Side]map[string]*commentView{}
 	var order []*commentView
+	p.comments = nil // read fresh: this run writes comments
 	for _, s := range []*Side{p.Local, p.Remote} {
-		cs, err := commentsOf(ctx, s)
+		cs, err := e.commentsOf(ctx, p, s)
 		if err != nil {
 			return wrote, err
 		}
@@ -146,7 +151,7 @@ func (e *Engine) syncComments(ctx context.Context, p *Pair) (wrote [2]bool, err 
 	}
 	// Untwinned comments: adopt a copy of the same origin, else create the copy.
 	for _, v := range order {
-		if v.twinned || !r.shareable(v.c) {
+		if v.twinned || !r.shareable(v.c) || r.keptHome(v) {
 			continue
 		}
 		other := p.Other(v.side)
@@ -167,21 +172,40 @@ func (e *Engine) syncComments(ctx context.Context, p *Pair) (wrote [2]bool, err 
 			return r.wrote, err
 		}
 	}
-	return r.wrote, nil
+	// Count what stayed home because internal: kept-home comments that no twin carries.
+	var kept [2]int
+	for _, v := range order {
+		if !v.twinned && r.keptHome(v) {
+			kept[r.sideIndex(v.side)]++
+		}
+	}
+	return r.wrote, e.recordKeptHome(ctx, p, kept[0], kept[1])
 }
 
-// commentsOf returns every comment of the side's issue: the embedded page when it is complete,
-// else all pages from Jira.
-func commentsOf(ctx context.Context, s *Side) ([]jira.Comment, error) {
+// commentsOf returns every comment of the side's issue, once per run (kept on the Pair). The
+// embedded page serves when it is complete and the side is no service project; a service
+// project's comments are read from Jira with expand=properties, for the sd.public.comment
+// property that tells an internal note (the embedded page never carries properties).
+func (e *Engine) commentsOf(ctx context.Context, p *Pair, s *Side) ([]jira.Comment, error) {
+	if cs, ok := p.comments[s]; ok {
+		return cs, nil
+	}
+	sd, err := e.isServiceDesk(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	var page jira.CommentPage
 	ok, err := s.Issue.Field("comment", &page)
-	if err == nil && ok && page.Total <= len(page.Comments) {
-		return page.Comments, nil
-	}
-	cs, err := s.Jira.Comments(ctx, s.Issue.ID, jira.CommentOptions{})
-	if err != nil {
+	var cs []jira.Comment
+	if err == nil && ok && page.Total <= len(page.Comments) && (!sd || len(page.Comments) == 0) {
+		cs = page.Comments
+	} else if cs, err = s.Jira.Comments(ctx, s.Issue.ID, jira.CommentOptions{Expand: []string{"properties"}}); err != nil {
 		return nil, fmt.Errorf("comments of %s %s: %w", s.Name, s.Issue.Key, err)
 	}
+	if p.comments == nil {
+		p.comments = map[*Side][]jira.Comment{}
+	}
+	p.comments[s] = cs
 	return cs, nil
 }
 
@@ -193,19 +217,11 @@ func (r *commentRun) sideIndex(s *Side) int {
 	return 1
 }
 
-// shareable reports whether a comment may leave its side: unrestricted, or restricted to a group
-// or role listed in Rules.Comments.AllowVisibilities.
+// shareable reports whether a comment's visibility lets it leave its side: unrestricted, or
+// restricted to a group or role listed in Rules.Comments.AllowVisibilities. (Internal notes are
+// keptHome's concern.)
 func (r *commentRun) shareable(c jira.Comment) bool {
-	if c.Visibility == nil || c.Visibility.Value == "" {
-		return true
-	}
-	for _, a := range r.p.Rules.Comments.AllowVisibilities {
-		t, name, _ := strings.Cut(a, ":")
-		if strings.EqualFold(t, c.Visibility.Type) && strings.EqualFold(name, c.Visibility.Value) {
-			return true
-		}
-	}
-	return false
+	return visibilityLeaves(&r.p.Rules.Comments, &c)
 }
 
 // source picks which of two twinned comments is the source: the original when exactly one is a
@@ -241,9 +257,10 @@ func (r *commentRun) reconcileTwin(ctx context.Context, row *models.CommentTwin,
 		return r.markDeleted(ctx, row)
 	}
 	src, dst := source(l, rm)
-	if !r.shareable(src.c) {
-		// The source became restricted: take our copy back and forget the twin, so the comment
-		// leaves again if it is ever unrestricted.
+	restricted, internal := !r.shareable(src.c), !src.isCopy() && r.keptHome(src)
+	if restricted || internal {
+		// The source became restricted (or an original became internal): take our copy back and
+		// forget the twin, so the comment leaves again if it is ever unrestricted (or public).
 		// A counterpart that is no copy of ours (its header was removed by hand) is never deleted;
 		// the twin is closed instead, so neither comment travels again.
 		if !dst.isCopy() {
@@ -252,7 +269,11 @@ func (r *commentRun) reconcileTwin(ctx context.Context, row *models.CommentTwin,
 		if err := r.deleteComment(ctx, dst); err != nil {
 			return err
 		}
-		r.e.event(ctx, r.p, src.side.Name, "comment", "comment", dst.content, "(withdrawn: restricted)")
+		why := "(withdrawn: restricted)"
+		if !restricted {
+			why = "(withdrawn: internal)"
+		}
+		r.e.event(ctx, r.p, src.side.Name, "comment", "comment", dst.content, why)
 		if err := r.e.DB.WithContext(ctx).Delete(row).Error; err != nil {
 			return fmt.Errorf("comment %s: drop twin row: %w", src.c.ID, err)
 		}
@@ -265,10 +286,13 @@ func (r *commentRun) reconcileTwin(ctx context.Context, row *models.CommentTwin,
 	}
 	srcChanged := normText(src.content) != base
 	copyChanged := normText(dst.content) != normText(want)
+	// Content never flows out of a comment kept home (an internal copy: its edits stay there).
+	srcOut, dstOut := !r.keptHome(src), !r.keptHome(dst)
+	dstLater := dst.c.Updated.After(src.c.Updated.Time)
 	switch {
 	case !srcChanged && !copyChanged:
 		return nil
-	case srcChanged && (!copyChanged || !dst.c.Updated.After(src.c.Updated.Time)):
+	case srcChanged && srcOut && (!copyChanged || !dstOut || !dstLater):
 		content, err := r.render(ctx, src.content, src.side)
 		if err != nil {
 			return fmt.Errorf("comment %s: %w", src.c.ID, err)
@@ -279,6 +303,8 @@ func (r *commentRun) reconcileTwin(ctx context.Context, row *models.CommentTwin,
 		}
 		r.e.event(ctx, r.p, src.side.Name, "comment", "comment", row.Baseline, src.content)
 		return r.setBaseline(ctx, row, src.content)
+	case !copyChanged || !dstOut:
+		return nil // what changed is an internal comment's: it stays on its side
 	default: // a human edited the copy: carry it back to the source
 		content, err := r.render(ctx, dst.content, dst.side)
 		if err != nil {
@@ -437,7 +463,7 @@ func (r *commentRun) adopt(ctx context.Context, v, u *commentView) error {
 	if err != nil {
 		return fmt.Errorf("comment %s: %w", src.c.ID, err)
 	}
-	if normText(content) != normText(dst.content) && dst.isCopy() {
+	if normText(content) != normText(dst.content) && dst.isCopy() && !r.keptHome(src) {
 		if err := r.updateComment(ctx, dst, r.headerFor(src, dst)+"\n\n"+content, src.c.Visibility); err != nil {
 			return err
 		}
@@ -454,7 +480,11 @@ func (r *commentRun) create(ctx context.Context, v *commentView) error {
 		return fmt.Errorf("comment %s: %w", v.c.ID, err)
 	}
 	body := r.headerFor(v, nil) + "\n\n" + content
-	made, err := to.Jira.AddComment(ctx, to.Issue.ID, jira.CommentInput{Body: body, Visibility: v.c.Visibility})
+	props, err := r.e.arrivalProperties(ctx, r.p, to, &v.c)
+	if err != nil {
+		return fmt.Errorf("comment %s: %w", v.c.ID, err)
+	}
+	made, err := to.Jira.AddComment(ctx, to.Issue.ID, jira.CommentInput{Body: body, Visibility: v.c.Visibility, Properties: props})
 	if err != nil {
 		return fmt.Errorf("comment %s: copy to %s %s: %w", v.c.ID, to.Name, to.Issue.Key, err)
 	}

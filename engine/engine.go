@@ -39,6 +39,7 @@ type Jira interface {
 	GetProperty(ctx context.Context, idOrKey, prop string) (json.RawMessage, error)
 	SetProperty(ctx context.Context, idOrKey, prop string, value any) error
 	User(ctx context.Context, username string) (*jira.User, error)
+	Project(ctx context.Context, idOrKey string) (*jira.Project, error)
 	SearchUsers(ctx context.Context, query string, opt jira.UserSearchOptions) ([]jira.User, error)
 }
 
@@ -89,11 +90,12 @@ type caches struct {
 	mu        sync.Mutex
 	users     map[string]userHit             // instance + "\x00" + name or "@"+email
 	options   map[string]map[string][]string // instance/project/issuetype -> field id -> option values
+	projTypes map[string]string              // base URL + "\x00" + project key -> projectTypeKey
 }
 
 func (e *Engine) caches() *caches {
 	e.cacheOnce.Do(func() {
-		e.cache = &caches{users: map[string]userHit{}, options: map[string]map[string][]string{}}
+		e.cache = &caches{users: map[string]userHit{}, options: map[string]map[string][]string{}, projTypes: map[string]string{}}
 	})
 	return e.cache
 }
@@ -120,6 +122,10 @@ type Pair struct {
 	Rules  Rules
 	Local  *Side
 	Remote *Side
+
+	// comments holds each side's comments as the comment sync read them (with their
+	// properties), so the attachment sync of the same run can tell which comments stay home.
+	comments map[*Side][]jira.Comment
 }
 
 // Other returns the side opposite s.

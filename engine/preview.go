@@ -60,6 +60,9 @@ type PreviewResult struct {
 	Writes    []PreviewWrite
 	Conflicts []FieldConflict
 	Notes     []string
+	// CommentsKeptHome counts the issue's internal comments (a service desk's internal notes)
+	// that stay on its side: the connection does not let them travel that way.
+	CommentsKeptHome int
 }
 
 // Preview computes, without writing, what a sync of the issue key (on either side of the
@@ -146,6 +149,9 @@ func (e *Engine) Preview(ctx context.Context, connID uint, key string) (*Preview
 	if !res.InScope {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s is not in project %s, the %s scope of this connection: a poll would not pick it up.",
 			src.Issue.Key, src.Project, src.Name))
+	}
+	if err := e.previewKeptHome(ctx, p, src, res); err != nil {
+		return nil, err
 	}
 	srcShared := Project(src.Issue, &l.Rules, src.Name)
 	for i := range l.Rules.Fields {
@@ -405,4 +411,38 @@ func twinIssueColumn(side string) string {
 func IsPreviewInput(err error) bool {
 	var ce *ClassedError
 	return errors.Is(err, ErrNotFound) || (errors.As(err, &ce) && ce.Class == models.ClassData)
+}
+
+// previewKeptHome counts the source issue's internal comments that would stay on its side, and
+// says so in a note. Copies (comments that arrived from the other side) are not counted.
+func (e *Engine) previewKeptHome(ctx context.Context, p *Pair, src *Side, res *PreviewResult) error {
+	if !p.Rules.Comments.Enabled {
+		return nil
+	}
+	cs, err := e.commentsOf(ctx, p, src)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		if internalKeptHome(&p.Rules.Comments, src.Name, &cs[i]) && !parseComment(src, cs[i]).isCopy() {
+			res.CommentsKeptHome++
+		}
+	}
+	if n := res.CommentsKeptHome; n > 0 {
+		what := "internal comments stay"
+		if n == 1 {
+			what = "internal comment stays"
+		}
+		res.Notes = append(res.Notes, fmt.Sprintf("%d %s on %s: this connection does not let internal notes of %s travel to %s.",
+			n, what, instanceName(src), src.Issue.Key, instanceName(p.Other(src))))
+	}
+	return nil
+}
+
+// instanceName names a side's Jira for the console.
+func instanceName(s *Side) string {
+	if s.Instance != nil && s.Instance.Name != "" {
+		return s.Instance.Name
+	}
+	return s.Name
 }

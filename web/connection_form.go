@@ -28,6 +28,7 @@ type scopeInput struct {
 	PollSeconds  string
 	AllowOverlap bool
 	Sides        [2]sideInput
+	Comments     commentOptions
 }
 
 // sideInput is one side of the scope form.
@@ -48,7 +49,7 @@ func readScope(c echo.Context) (scopeInput, error) {
 		return scopeInput{}, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	in := scopeInput{Name: strings.TrimSpace(form.Get("name")), PollSeconds: strings.TrimSpace(form.Get("poll_seconds")),
-		AllowOverlap: form.Get("allow_overlap") != ""}
+		AllowOverlap: form.Get("allow_overlap") != "", Comments: readCommentOptions(form)}
 	for i, side := range sideNames {
 		sd := sideInput{Side: side, InstanceID: form.Get(side + "_instance"), Project: strings.TrimSpace(form.Get(side + "_project")),
 			JQL: strings.TrimSpace(form.Get(side + "_jql"))}
@@ -64,7 +65,8 @@ func readScope(c echo.Context) (scopeInput, error) {
 
 // scopeOf is the form state of a stored connection.
 func scopeOf(cn *models.Connection) scopeInput {
-	in := scopeInput{Name: cn.Name, PollSeconds: formatSeconds(cn.PollIntervalMS), AllowOverlap: cn.AllowOverlap}
+	in := scopeInput{Name: cn.Name, PollSeconds: formatSeconds(cn.PollIntervalMS), AllowOverlap: cn.AllowOverlap,
+		Comments: commentOptionsOf(cn.Rules)}
 	in.Sides[0] = sideInput{Side: models.SideLocal, InstanceID: strconv.FormatUint(uint64(cn.LocalInstanceID), 10),
 		Project: cn.LocalProject, IssueTypes: splitNames(cn.LocalIssueTypes), JQL: cn.LocalJQL}
 	in.Sides[1] = sideInput{Side: models.SideRemote, InstanceID: strconv.FormatUint(uint64(cn.RemoteInstanceID), 10),
@@ -236,6 +238,13 @@ func (s *Server) scopeForm(st *scopeState, id uint, errs map[string]string) view
 	if f.PollSeconds == "" {
 		f.PollSeconds = strconv.Itoa(defaultPollSeconds)
 	}
+	var names [2]string
+	for i, inst := range st.chosen {
+		if inst != nil {
+			names[i] = inst.Name
+		}
+	}
+	f.Comments = commentForm(st.in.Comments, names[0], names[1])
 	titles := [2][2]string{
 		{"Local side", "Usually your private Jira, inside your firewall: the issues you choose to share."},
 		{"Remote side", "Usually the public relay Jira that both zones can reach."},

@@ -65,12 +65,16 @@ func (s *Server) connectionCreate(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.renderNew(c, http.StatusUnprocessableEntity, st, errs)
 	}
-	rules, err := json.Marshal(engine.DefaultRules())
+	defaults, err := json.Marshal(engine.DefaultRules())
 	if err != nil {
 		return fmt.Errorf("encode default rules: %w", err)
 	}
+	rules, err := withCommentOptions(string(defaults), in.Comments)
+	if err != nil {
+		return err
+	}
 	// A new connection is a draft: it syncs nothing until activated after the mapping step.
-	cn := models.Connection{Rules: string(rules), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore, Draft: true}
+	cn := models.Connection{Rules: rules, ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore, Draft: true}
 	st.apply(&cn, pollMS)
 	if err := s.db.WithContext(ctx).Create(&cn).Error; err != nil {
 		return fmt.Errorf("create connection %s: %w", cn.Name, err)

@@ -32,7 +32,8 @@ func (s *Server) renderScope(c echo.Context, status int, cn *models.Connection, 
 	return Render(c, status, views.ConnectionScope(s.page(c, cn.Name+": scope", RouteConnections), f))
 }
 
-// connectionScopeSave validates and stores a changed scope. The rules stay as they are.
+// connectionScopeSave validates and stores a changed scope. The rules stay as they are, but for
+// the service desk comment choices the form also edits.
 func (s *Server) connectionScopeSave(c echo.Context) error {
 	ctx := c.Request().Context()
 	cn, err := s.connectionParam(c)
@@ -61,11 +62,15 @@ func (s *Server) connectionScopeSave(c echo.Context) error {
 		return s.renderScope(c, http.StatusUnprocessableEntity, cn, st, errs)
 	}
 	st.apply(cn, pollMS)
+	rules, err := withCommentOptions(cn.Rules, in.Comments)
+	if err != nil {
+		return fmt.Errorf("connection %d: %w", cn.ID, err)
+	}
 	if err := s.db.WithContext(ctx).Model(&models.Connection{}).Where("id = ?", cn.ID).Updates(map[string]any{
 		"name": cn.Name, "poll_interval_ms": cn.PollIntervalMS, "local_instance_id": cn.LocalInstanceID, "remote_instance_id": cn.RemoteInstanceID,
 		"local_project": cn.LocalProject, "remote_project": cn.RemoteProject, "local_issue_types": cn.LocalIssueTypes,
 		"remote_issue_types": cn.RemoteIssueTypes, "local_jql": cn.LocalJQL, "remote_jql": cn.RemoteJQL,
-		"allow_overlap": cn.AllowOverlap,
+		"allow_overlap": cn.AllowOverlap, "rules": rules,
 	}).Error; err != nil {
 		return fmt.Errorf("save scope of connection %d: %w", cn.ID, err)
 	}

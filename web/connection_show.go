@@ -90,6 +90,9 @@ func (s *Server) connectionShow(c echo.Context) error {
 		d.Fields = append(d.Fields, f.Name)
 	}
 	d.Comments = onOff(rules.Comments.Enabled, "copied both ways", "not copied")
+	if rules.Comments.Enabled && len(d.Sides) == 2 {
+		d.Comments += "; " + serviceDeskSummary(rules.Comments, d.Sides[0].Instance, d.Sides[1].Instance)
+	}
 	d.Attachments = onOff(rules.Attachments.Enabled, fmt.Sprintf("copied up to %s each", mib(rules.Attachments.MaxBytes)), "not copied")
 	return Render(c, http.StatusOK, views.ConnectionShow(s.page(c, cn.Name, RouteConnections), d))
 }

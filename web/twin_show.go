@@ -75,8 +75,10 @@ func (s *Server) twinView(c echo.Context, live bool) (views.TwinView, error) {
 		insts[r.ID] = r
 	}
 	li, ri := insts[conn.LocalInstanceID], insts[conn.RemoteInstanceID]
-	v.Local = views.TwinSide{Label: "Local", Instance: li.Name, Key: tw.LocalKey, URL: twinBrowseURL(li.BaseURL, tw.LocalKey)}
-	v.Remote = views.TwinSide{Label: "Remote", Instance: ri.Name, Key: tw.RemoteKey, URL: twinBrowseURL(ri.BaseURL, tw.RemoteKey)}
+	v.Local = views.TwinSide{Label: "Local", Instance: li.Name, Key: tw.LocalKey, URL: twinBrowseURL(li.BaseURL, tw.LocalKey),
+		KeptHome: tw.LocalCommentsKeptHome}
+	v.Remote = views.TwinSide{Label: "Remote", Instance: ri.Name, Key: tw.RemoteKey, URL: twinBrowseURL(ri.BaseURL, tw.RemoteKey),
+		KeptHome: tw.RemoteCommentsKeptHome}
 	if !live {
 		return v, nil
 	}
