@@ -105,6 +105,10 @@ const (
 	kProject
 	kParent
 	kComment
+	kRequestType // JSM Customer Request Type (vp-origin): a request type id of the project
+	kUsers       // multi-user picker (JSM Request participants): user keys
+	kOrgs        // JSM Organizations: organization ids
+	kSLA         // JSM SLA field: read-only, computed (servicedesk.go)
 )
 
 type optionDef struct{ ID, Value string }
@@ -121,22 +125,25 @@ type fieldDef struct {
 	CustomID    int
 	Kind        fieldKind
 	Options     []optionDef
+	// JSM marks a Jira Service Management field: listed in /field only on an instance with a
+	// service project, rendered and on the default screens only in service projects.
+	JSM bool
 }
 
 // operations lists the update operations a field kind supports (editmeta/createmeta).
 func (f *fieldDef) operations() []string {
 	switch f.Kind {
-	case kLabels, kComponents, kVersions, kOptions:
+	case kLabels, kComponents, kVersions, kOptions, kUsers, kOrgs:
 		return []string{"add", "set", "remove"}
 	case kComment:
 		return []string{"add", "edit", "remove"}
-	case kReadOnly:
+	case kReadOnly, kSLA:
 		return []string{}
 	}
 	return []string{"set"}
 }
 
-func (f *fieldDef) settable() bool { return f.Kind != kReadOnly }
+func (f *fieldDef) settable() bool { return f.Kind != kReadOnly && f.Kind != kSLA }
 
 const (
 	cfText     = "customfield_10100"
@@ -145,6 +152,12 @@ const (
 	cfMulti    = "customfield_10103"
 	cfDateTime = "customfield_10104"
 	cfUser     = "customfield_10105"
+
+	cfRequestType  = "customfield_10200"
+	cfParticipants = "customfield_10201"
+	cfOrgs         = "customfield_10202"
+	cfSLAResponse  = "customfield_10203"
+	cfSLAResolve   = "customfield_10204"
 )
 
 var fieldDefs = []*fieldDef{
@@ -200,6 +213,16 @@ var fieldDefs = []*fieldDef{
 		Clause: []string{"cf[10104]", "Deadline At"}, Type: "datetime", CustomType: "com.atlassian.jira.plugin.system.customfieldtypes:datetime", CustomID: 10104, Kind: kDateTime},
 	{ID: cfUser, Name: "Reviewer", Custom: true, Orderable: true, Navigable: true, Searchable: true,
 		Clause: []string{"cf[10105]", "Reviewer"}, Type: "user", CustomType: "com.atlassian.jira.plugin.system.customfieldtypes:userpicker", CustomID: 10105, Kind: kUser},
+	{ID: cfRequestType, Name: "Customer Request Type", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
+		Clause: []string{"cf[10200]", "Customer Request Type"}, Type: "sd-customerrequesttype", CustomType: "com.atlassian.servicedesk:vp-origin", CustomID: 10200, Kind: kRequestType},
+	{ID: cfParticipants, Name: "Request participants", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
+		Clause: []string{"cf[10201]", "Request participants"}, Type: "array", Items: "user", CustomType: "com.atlassian.servicedesk:sd-request-participants", CustomID: 10201, Kind: kUsers},
+	{ID: cfOrgs, Name: "Organizations", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
+		Clause: []string{"cf[10202]", "Organizations"}, Type: "array", Items: "sd-customerorganization", CustomType: "com.atlassian.servicedesk:sd-customer-organizations", CustomID: 10202, Kind: kOrgs},
+	{ID: cfSLAResponse, Name: "Time to first response", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
+		Clause: []string{"cf[10203]", "Time to first response"}, Type: "sd-servicelevelagreement", CustomType: "com.atlassian.servicedesk:sd-sla-field", CustomID: 10203, Kind: kSLA},
+	{ID: cfSLAResolve, Name: "Time to resolution", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
+		Clause: []string{"cf[10204]", "Time to resolution"}, Type: "sd-servicelevelagreement", CustomType: "com.atlassian.servicedesk:sd-sla-field", CustomID: 10204, Kind: kSLA},
 }
 
 var fieldByID = func() map[string]*fieldDef {
@@ -212,11 +235,12 @@ var fieldByID = func() map[string]*fieldDef {
 
 // defaultScreen is the field list of the default create and edit screens:
 // every editable field except resolution (which only the Done transition sets).
-func defaultScreen(create bool) []string {
+// JSM fields are on the screens of service projects only.
+func defaultScreen(create, service bool) []string {
 	var ids []string
 	for _, f := range fieldDefs {
 		switch {
-		case !f.settable(), f.Kind == kResolution:
+		case !f.settable(), f.Kind == kResolution, f.JSM && !service:
 			continue
 		case f.Kind == kProject && !create:
 			continue

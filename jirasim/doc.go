@@ -25,6 +25,17 @@
 // (ids 10100..), versions 1.0/1.1/2.0 (ids 10100..). Issue ids start at 10000
 // (A), 20000 (AB), 30000 (B) so an id sent to the wrong Jira answers 404.
 //
+// Instance A also has HELP "Help Desk" (id 10001), a service project (projectTypeKey
+// "service_desk", Jira Service Management): service desk 1, portal key "help", request types Get
+// IT help 1 (help/getithelp), Fix an account problem 2, Report a system problem 3, organizations
+// Acme Corp 1 and Globex 2. On an instance with a service project, /field lists JSM's fields:
+// customfield_10200 "Customer Request Type" (vp-origin; write "help/getithelp" or the request type
+// id), customfield_10201 "Request participants" (users), customfield_10202 "Organizations" (ids),
+// customfield_10203 "Time to first response" and customfield_10204 "Time to resolution"
+// (sd-sla-field, read-only; goals 4h and 8h on a 24/7 calendar). They are rendered and on the
+// screens of service projects only. /rest/servicedeskapi has servicedesk, servicedesk/{id}/
+// requesttype, organization and request/{key}/comment (GET, POST {"body","public"}).
+//
 // Issue types: Epic 10000, Story 10001, Task 10002, Sub-task 10003 (subtask), Bug 10004.
 // Priorities: Highest 1, High 2, Medium 3 (default), Low 4, Lowest 5.
 // Statuses: To Do 10000 (category new), In Progress 3 (indeterminate), Done 10001 (done).
@@ -61,8 +72,11 @@
 //     worklogs and remote links. Changelog entries are written for field edits,
 //     transitions (resolution, status), attachments (Attachment), worklogs
 //     (timespent, WorklogId) and remote links (RemoteIssueLink). Comments bump
-//     updated but write no changelog entry, as on real Jira. Entity properties
-//     neither bump updated nor write history.
+//     updated but write no changelog entry, as on real Jira. Issue entity properties
+//     neither bump updated nor write history. Comment properties (set on create, read
+//     with expand=properties, changed at /rest/api/2/comment/{id}/properties) write no
+//     history and leave the comment's updated alone, but bump the issue's updated so a
+//     poll sees a service desk comment turned internal or public (commentprops.go says why).
 //   - Anonymous requests (no Authorization) see nothing: /myself and user
 //     endpoints answer 401 JSON, issues 404, search an empty page, /project [].
 //   - Bad credentials: 401 HTML with X-Seraph-LoginReason: AUTHENTICATED_FAILED.

@@ -43,6 +43,7 @@ type visibility struct {
 type commentIn struct {
 	Body       *string     `json:"body"`
 	Visibility *visibility `json:"visibility"`
+	Properties []propIn    `json:"properties"`
 }
 
 // withIssue runs f on a visible issue under the write (or read) lock.
@@ -82,7 +83,7 @@ func (c *rc) listComments() {
 		pg := page(cms, startAt, maxResults)
 		out := make([]any, 0, len(pg))
 		for _, cm := range pg {
-			out = append(out, c.commentBean(is, cm, st))
+			out = append(out, c.commentOut(is, cm, st))
 		}
 		if c.q("maxResults") == "" {
 			maxResults = len(out)
@@ -116,6 +117,12 @@ func (c *rc) readCommentIn(create bool) (commentIn, bool) {
 			return in, false
 		}
 	}
+	for _, p := range in.Properties {
+		if msg := validProperty(p.Key, p.Value); msg != "" {
+			c.fail(http.StatusBadRequest, msg)
+			return in, false
+		}
+	}
 	return in, true
 }
 
@@ -130,16 +137,17 @@ func (c *rc) addComment() {
 		if in.Visibility != nil {
 			cm.visType, cm.visValue = in.Visibility.Type, in.Visibility.Value
 		}
+		cm.setProps(in.Properties)
 		is.comments = append(is.comments, cm)
 		c.touch(st, is, nil)
-		c.json(http.StatusCreated, c.commentBean(is, cm, st))
+		c.json(http.StatusCreated, c.commentOut(is, cm, st))
 	})
 }
 
 func (c *rc) getComment() {
 	c.withIssue(false, func(st *state, is *issue) {
 		if _, cm := c.findComment(is); cm != nil {
-			c.json(http.StatusOK, c.commentBean(is, cm, st))
+			c.json(http.StatusOK, c.commentOut(is, cm, st))
 		}
 	})
 }
@@ -162,9 +170,11 @@ func (c *rc) updateComment() {
 			cp.visType, cp.visValue = in.Visibility.Type, in.Visibility.Value
 		}
 		cp.updateAuthor, cp.updated = c.u.key, c.i.now()
+		cp.copyProps()
+		cp.setProps(in.Properties)
 		is.comments = append(append(is.comments[:n:n], &cp), is.comments[n+1:]...)
 		c.touch(st, is, nil)
-		c.json(http.StatusOK, c.commentBean(is, &cp, st))
+		c.json(http.StatusOK, c.commentOut(is, &cp, st))
 	})
 }
 

@@ -14,10 +14,7 @@ import (
 type issueInput struct {
 	Fields     map[string]json.RawMessage              `json:"fields"`
 	Update     map[string][]map[string]json.RawMessage `json:"update"`
-	Properties []struct {
-		Key   string          `json:"key"`
-		Value json.RawMessage `json:"value"`
-	} `json:"properties"`
+	Properties []propIn                                `json:"properties"`
 	Transition *struct {
 		ID json.RawMessage `json:"id"`
 	} `json:"transition"`
@@ -29,6 +26,7 @@ type commentOp struct {
 	id                string
 	body              string
 	visType, visValue string
+	props             []propIn // add: the comment's entity properties
 }
 
 func cannotBeSet(id string) string {
@@ -190,7 +188,9 @@ func (c *rc) parseValue(st *state, p *project, f *fieldDef, raw json.RawMessage)
 			return nil, ""
 		}
 		return out, ""
-	case kComponents, kVersions, kOptions:
+	case kRequestType:
+		return parseRequestType(p, raw)
+	case kComponents, kVersions, kOptions, kUsers, kOrgs:
 		a, ok := rawArray(raw)
 		if !ok {
 			return nil, "data was not an array"
@@ -286,6 +286,9 @@ func labelOf(raw json.RawMessage) (string, string) {
 
 // elemOf resolves one component, version or option reference to its id.
 func (c *rc) elemOf(p *project, f *fieldDef, raw json.RawMessage) (string, string) {
+	if f.Kind == kUsers || f.Kind == kOrgs {
+		return c.jsmElem(f, raw)
+	}
 	r, ok := refOf(raw)
 	if !ok {
 		if s, isStr := rawString(raw); isStr && f.Kind != kComponents && f.Kind != kVersions {
@@ -447,11 +450,17 @@ func parseCommentOp(op string, raw json.RawMessage) (commentOp, string) {
 			Type  string `json:"type"`
 			Value string `json:"value"`
 		} `json:"visibility"`
+		Properties []propIn `json:"properties"`
 	}
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return commentOp{}, "expected Object"
 	}
-	co := commentOp{op: op, id: strings.Trim(string(b.ID), `"`), body: b.Body}
+	co := commentOp{op: op, id: strings.Trim(string(b.ID), `"`), body: b.Body, props: b.Properties}
+	for _, p := range b.Properties {
+		if msg := validProperty(p.Key, p.Value); msg != "" {
+			return co, msg
+		}
+	}
 	if b.Visibility != nil {
 		co.visType, co.visValue = b.Visibility.Type, b.Visibility.Value
 	}
@@ -572,6 +581,40 @@ func (c *rc) diffItems(st *state, p *project, old, next map[string]any) []histIt
 			}
 			it.From, it.To = nilIfEmpty(strings.Join(asStrs(ov), ",")), nilIfEmpty(strings.Join(asStrs(nv), ","))
 			it.FromString, it.ToString = nilIfEmpty(strings.Join(fs, ",")), nilIfEmpty(strings.Join(ts, ","))
+		case kUsers, kOrgs:
+			name := func(id string) string {
+				if u := st.userByKey[id]; f.Kind == kUsers && u != nil {
+					return u.display
+				}
+				if o := st.org(id); f.Kind == kOrgs && o != nil {
+					return o.name
+				}
+				return id
+			}
+			var fs, ts []string
+			for _, id := range asStrs(ov) {
+				fs = append(fs, name(id))
+			}
+			for _, id := range asStrs(nv) {
+				ts = append(ts, name(id))
+			}
+			it.From, it.To = nilIfEmpty(strings.Join(asStrs(ov), ",")), nilIfEmpty(strings.Join(asStrs(nv), ","))
+			it.FromString, it.ToString = nilIfEmpty(strings.Join(fs, ",")), nilIfEmpty(strings.Join(ts, ","))
+		case kRequestType:
+			name := func(id string) string {
+				if p.desk != nil {
+					if rt := p.desk.requestType(id); rt != nil {
+						return rt.name
+					}
+				}
+				return id
+			}
+			if s := asStr(ov); s != "" {
+				it.From, it.FromString = sp(s), sp(name(s))
+			}
+			if s := asStr(nv); s != "" {
+				it.To, it.ToString = sp(s), sp(name(s))
+			}
 		case kIssueType, kPriority, kResolution:
 			name := func(id string) string {
 				switch f.Kind {

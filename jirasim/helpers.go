@@ -81,10 +81,10 @@ func (i *Instance) SetScreens(projectKey string, create, edit []string) error {
 		return fmt.Errorf("jirasim %s: unknown project %q", i.opts.Name, projectKey)
 	}
 	if create != nil {
-		p.createScreen = screenSet(create, true)
+		p.createScreen = screenSet(create, true, p.service())
 	}
 	if edit != nil {
-		p.editScreen = screenSet(edit, false)
+		p.editScreen = screenSet(edit, false, p.service())
 	}
 	return nil
 }

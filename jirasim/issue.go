@@ -144,8 +144,10 @@ func (c *rc) createIssue() {
 		is.props[pr.Key] = append(json.RawMessage(nil), pr.Value...)
 	}
 	for _, co := range cops {
-		is.comments = append(is.comments, &comment{id: st.next("comment"), author: c.u.key, updateAuthor: c.u.key,
-			body: co.body, created: now, updated: now, visType: co.visType, visValue: co.visValue})
+		cm := &comment{id: st.next("comment"), author: c.u.key, updateAuthor: c.u.key,
+			body: co.body, created: now, updated: now, visType: co.visType, visValue: co.visValue}
+		cm.setProps(co.props)
+		is.comments = append(is.comments, cm)
 	}
 	st.issues[is.id] = is
 	st.byKey[is.key] = is
@@ -224,8 +226,10 @@ func (c *rc) applyCommentOps(st *state, is *issue, cops []commentOp) string {
 			if msg := validVisibility(co.visType, co.visValue); msg != "" {
 				return msg
 			}
-			is.comments = append(is.comments, &comment{id: st.next("comment"), author: c.u.key, updateAuthor: c.u.key,
-				body: co.body, created: now, updated: now, visType: co.visType, visValue: co.visValue})
+			cm := &comment{id: st.next("comment"), author: c.u.key, updateAuthor: c.u.key,
+				body: co.body, created: now, updated: now, visType: co.visType, visValue: co.visValue}
+			cm.setProps(co.props)
+			is.comments = append(is.comments, cm)
 		case "edit", "remove":
 			idx := -1
 			for n, cm := range is.comments {

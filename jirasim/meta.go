@@ -158,8 +158,14 @@ func (c *rc) assignableSearch() {
 }
 
 func (c *rc) fieldList() {
+	c.i.mu.RLock()
+	jsm := c.i.st.hasJSM()
+	c.i.mu.RUnlock()
 	out := make([]any, 0, len(fieldDefs))
 	for _, f := range fieldDefs {
+		if f.JSM && !jsm {
+			continue
+		}
 		out = append(out, obj{"id": f.ID, "key": f.ID, "name": f.Name, "custom": f.Custom, "orderable": f.Orderable,
 			"navigable": f.Navigable, "searchable": f.Searchable, "clauseNames": append([]string{}, f.Clause...), "schema": schemaOf(f)})
 	}
@@ -363,6 +369,17 @@ func (i *Instance) routes() *http.ServeMux {
 	h("GET "+api+"/issue/{id}/properties", (*rc).listProperties)
 	h("PUT "+api+"/issue/{id}/properties/{id2}", (*rc).putProperty)
 	h("DELETE "+api+"/issue/{id}/properties/{id2}", (*rc).deleteProperty)
+	const sd = "/rest/servicedeskapi"
+	h("GET "+sd+"/servicedesk", (*rc).serviceDesks)
+	h("GET "+sd+"/servicedesk/{id}/requesttype", (*rc).requestTypes)
+	h("GET "+sd+"/organization", (*rc).organizations)
+	h("GET "+sd+"/request/{id}/comment", (*rc).requestComments)
+	h("POST "+sd+"/request/{id}/comment", (*rc).addRequestComment)
+	h("GET "+sd+"/request/{id}/comment/{id2}", (*rc).requestComment)
+	h("GET "+api+"/comment/{id}/properties", (*rc).commentPropertyKeys)
+	h("GET "+api+"/comment/{id}/properties/{key}", (*rc).getCommentProperty)
+	h("PUT "+api+"/comment/{id}/properties/{key}", (*rc).putCommentProperty)
+	h("DELETE "+api+"/comment/{id}/properties/{key}", (*rc).deleteCommentProperty)
 	h("GET "+api+"/issue/{id}/remotelink", (*rc).listLinks)
 	h("POST "+api+"/issue/{id}/remotelink", (*rc).createLink)
 	h("DELETE "+api+"/issue/{id}/remotelink", (*rc).deleteLinkByGlobalID)

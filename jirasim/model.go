@@ -37,6 +37,8 @@ type project struct {
 	createScreen        map[string]bool
 	editScreen          map[string]bool
 	counter             int
+	typeKey             string // projectTypeKey: software or service_desk
+	desk                *serviceDesk
 }
 
 type comment struct {
@@ -45,6 +47,10 @@ type comment struct {
 	body                 string
 	created, updated     time.Time
 	visType, visValue    string
+	// props are the comment's entity properties (JSM keeps sd.public.comment here), in
+	// propOrder. A comment is copied on write, and so is its props map.
+	props     map[string]json.RawMessage
+	propOrder []string
 }
 
 type attachment struct {
@@ -155,6 +161,7 @@ type state struct {
 	captcha    map[string]bool // users under CAPTCHA
 	buckets    map[string]*bucket
 	attachIdx  map[int64]*issue // attachment id -> issue
+	orgs       []*organization  // JSM organizations (instance-wide)
 }
 
 func (st *state) next(kind string) int64 {
@@ -250,15 +257,24 @@ func (st *state) addProject(sp SeedProject) (*project, error) {
 	for _, v := range sp.Versions {
 		p.versions = append(p.versions, &version{id: strconv.FormatInt(st.next("version"), 10), name: v})
 	}
-	p.createScreen = screenSet(sp.CreateScreen, true)
-	p.editScreen = screenSet(sp.EditScreen, false)
+	switch sp.ProjectTypeKey {
+	case "", "software":
+		p.typeKey = "software"
+	case "service_desk":
+		p.typeKey = "service_desk"
+		st.addServiceDesk(p, sp)
+	default:
+		return nil, fmt.Errorf("project %s: unknown project type %q", sp.Key, sp.ProjectTypeKey)
+	}
+	p.createScreen = screenSet(sp.CreateScreen, true, p.service())
+	p.editScreen = screenSet(sp.EditScreen, false, p.service())
 	st.projects = append(st.projects, p)
 	return p, nil
 }
 
-func screenSet(ids []string, create bool) map[string]bool {
+func screenSet(ids []string, create, service bool) map[string]bool {
 	if ids == nil {
-		ids = defaultScreen(create)
+		ids = defaultScreen(create, service)
 	}
 	m := make(map[string]bool, len(ids))
 	for _, id := range ids {

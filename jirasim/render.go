@@ -89,7 +89,7 @@ func (c *rc) resolutionBean(id string) any {
 
 func (c *rc) projectShort(p *project) obj {
 	return obj{"self": c.base + "/rest/api/2/project/" + p.id, "id": p.id, "key": p.key, "name": p.name,
-		"projectTypeKey": "software", "avatarUrls": avatarURLs(c.base, "project", 10324)}
+		"projectTypeKey": p.typeKey, "avatarUrls": avatarURLs(c.base, "project", 10324)}
 }
 
 func (c *rc) componentBean(p *project, cm *component) obj {
@@ -211,6 +211,12 @@ func (is *issue) timeSpent() int64 {
 // renderField renders one field of an issue; ok=false means the field is absent.
 func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 	v, has := is.fields[f.ID]
+	if f.JSM {
+		if !is.proj.service() {
+			return nil, false
+		}
+		return c.renderJSM(st, is, f, v, has), true
+	}
 	switch f.ID {
 	case "project":
 		return c.projectShort(is.proj), true
@@ -598,6 +604,8 @@ func (c *rc) oneFieldMeta(st *state, p *project, f *fieldDef, it *issueTypeDef, 
 		}
 	case kUser:
 		m["autoCompleteUrl"] = c.base + "/rest/api/2/user/picker?query="
+	case kOrgs:
+		m["autoCompleteUrl"] = c.base + "/rest/servicedesk/1/customer/organisations/project/" + p.id + "/search?query="
 	case kLabels:
 		m["autoCompleteUrl"] = c.base + "/rest/api/1.0/labels/suggest?query="
 	}

@@ -92,6 +92,26 @@ func (d *jdoc) Values(field string) []string {
 			return out
 		case kUser:
 			return users(v.(string))
+		case kUsers:
+			var out []string
+			for _, k := range v.([]string) {
+				out = append(out, users(k)...)
+			}
+			return out
+		case kOrgs:
+			var out []string
+			for _, id := range v.([]string) {
+				if o := d.st.org(id); o != nil {
+					out = append(out, o.name, id)
+				}
+			}
+			return out
+		case kRequestType:
+			if is.proj.desk != nil {
+				if rt := is.proj.desk.requestType(v.(string)); rt != nil {
+					return []string{rt.name, rt.id, is.proj.desk.portalKey + "/" + rt.key}
+				}
+			}
 		case kNumber:
 			return []string{strconv.FormatFloat(v.(float64), 'f', -1, 64)}
 		case kString, kText:
@@ -442,8 +462,9 @@ func (c *rc) search(req searchReq) {
 	}
 	if hasExpand(expand, "names") || hasExpand(expand, "schema") {
 		names, schema := obj{}, obj{}
+		jsm := st.hasJSM()
 		for _, f := range fieldDefs {
-			if sel.wants(f) {
+			if sel.wants(f) && (!f.JSM || jsm) {
 				names[f.ID] = f.Name
 				schema[f.ID] = schemaOf(f)
 			}

@@ -37,7 +37,35 @@ type SeedProject struct {
 	// nil means the default screens (every editable field except resolution).
 	CreateScreen []string
 	EditScreen   []string
+	// ProjectTypeKey is "software" (the default) or "service_desk", a Jira Service Management
+	// project with JSM's fields, request types, organizations and SLAs (servicedesk.go).
+	ProjectTypeKey string
+	// RequestTypes of a service project (nil = DefaultRequestTypes).
+	RequestTypes []SeedRequestType
+	// Organizations associated with a service project (created instance-wide by name).
+	Organizations []string
 }
+
+// SeedRequestType is one request type of a service project.
+type SeedRequestType struct {
+	ID          string // e.g. "1"; "" = next free id
+	Key         string // e.g. "getithelp"; written as "<portal key>/<key>" in the Customer Request Type field
+	Name        string
+	Description string
+}
+
+// DefaultRequestTypes are the request types a service project gets when its seed names none.
+func DefaultRequestTypes() []SeedRequestType {
+	return []SeedRequestType{
+		{Key: "getithelp", Name: "Get IT help", Description: "Get assistance for general IT problems and questions."},
+		{Key: "fixaccount", Name: "Fix an account problem", Description: "Having trouble accessing certain websites or systems?"},
+		{Key: "systemproblem", Name: "Report a system problem", Description: "Let us know if something isn't working properly."},
+	}
+}
+
+// ServiceProjectKey is the key of the service project (Jira Service Management) DefaultSeed
+// gives instance A beside ALPHA.
+const ServiceProjectKey = "HELP"
 
 // DefaultProjectKey is the key of the project DefaultSeed creates for an instance name.
 func DefaultProjectKey(name string) string {
@@ -62,6 +90,15 @@ func DefaultSeed(name string) *Seed {
 	case "B":
 		start = 30000
 	}
+	projects := []SeedProject{{
+		ID: "10000", Key: key, Name: titleCase(key) + " Project", Lead: "admin", Admins: []string{"airlock"},
+		Components: []string{"Backend", "Frontend", "Docs"},
+		Versions:   []string{"1.0", "1.1", "2.0"},
+	}}
+	if strings.ToUpper(name) == "A" {
+		projects = append(projects, SeedProject{ID: "10001", Key: ServiceProjectKey, Name: "Help Desk", Lead: "admin",
+			Admins: []string{"airlock"}, ProjectTypeKey: "service_desk", Organizations: []string{"Acme Corp", "Globex"}})
+	}
 	return &Seed{
 		IssueIDStart: start,
 		Users: []SeedUser{
@@ -71,11 +108,7 @@ func DefaultSeed(name string) *Seed {
 			{Name: "alice", Key: "JIRAUSER10101", Password: "alice", DisplayName: "Alice Able", Email: "alice@example.com"},
 			{Name: "bob", Key: "JIRAUSER10102", Password: "bob", DisplayName: "Bob Baker", Email: "bob@example.com"},
 		},
-		Projects: []SeedProject{{
-			ID: "10000", Key: key, Name: titleCase(key) + " Project", Lead: "admin", Admins: []string{"airlock"},
-			Components: []string{"Backend", "Frontend", "Docs"},
-			Versions:   []string{"1.0", "1.1", "2.0"},
-		}},
+		Projects: projects,
 	}
 }
 
