@@ -7,6 +7,8 @@
 //	JIRA_CONTRACT_TOKEN     or a Personal Access Token (Bearer)
 //	JIRA_CONTRACT_PROJECT   key of a scratch project the user administers
 //	JIRA_CONTRACT_ROLE      optional project role for comment visibility (default Developers)
+//	JIRA_CONTRACT_SERVICE_PROJECT  optional key of a scratch Jira Service Management project
+//	                        the user is an agent of (the service desk tests skip without it)
 //
 // Against a real Jira the emulator is not started, and tests that need the
 // emulator's knobs skip with the reason "needs the emulator's knobs". The suite
@@ -37,6 +39,7 @@ const (
 	EnvToken    = "JIRA_CONTRACT_TOKEN"
 	EnvProject  = "JIRA_CONTRACT_PROJECT"
 	EnvRole     = "JIRA_CONTRACT_ROLE"
+	EnvService  = "JIRA_CONTRACT_SERVICE_PROJECT"
 )
 
 // SkipNeedsKnobs is the skip reason of tests that only the emulator can run.
@@ -45,12 +48,15 @@ const SkipNeedsKnobs = "needs the emulator's knobs"
 // Target is one Jira the suite runs against: an emulated instance (Sim set) or a
 // real Jira from the environment (Sim nil).
 type Target struct {
-	Name    string            // subtest name: "real", "contextpath" or "root"
-	BaseURL string            // with context path, no trailing slash
-	Auth    jira.Auth         // the sync user's credentials
-	Project string            // project key the suite writes to
-	Role    string            // project role used for comment visibility
-	Sim     *jirasim.Instance // nil against a real Jira
+	Name    string    // subtest name: "real", "contextpath" or "root"
+	BaseURL string    // with context path, no trailing slash
+	Auth    jira.Auth // the sync user's credentials
+	Project string    // project key the suite writes to
+	Role    string    // project role used for comment visibility
+	// ServiceProject is the key of a service project (JSM) the suite may write to; "" when the
+	// real Jira has none configured.
+	ServiceProject string
+	Sim            *jirasim.Instance // nil against a real Jira
 }
 
 // Real reports whether the target is a real Jira (no knobs).
@@ -72,7 +78,7 @@ func FromEnv(getenv func(string) string) (t *Target, ok bool, err error) {
 	if base == "" {
 		return nil, false, nil
 	}
-	t = &Target{Name: "real", BaseURL: base, Project: getenv(EnvProject), Role: getenv(EnvRole)}
+	t = &Target{Name: "real", BaseURL: base, Project: getenv(EnvProject), Role: getenv(EnvRole), ServiceProject: getenv(EnvService)}
 	switch {
 	case getenv(EnvToken) != "":
 		t.Auth = jira.TokenAuth{Token: getenv(EnvToken)}
@@ -107,7 +113,9 @@ func Emulated(tb testing.TB, name, contextPath string) *Target {
 		Auth:    jira.BasicAuth{User: "airlock", Password: "airlock"},
 		Project: in.ProjectKey(),
 		Role:    "Developers",
-		Sim:     in,
+		// Instance A's seed has the service project HELP beside ALPHA.
+		ServiceProject: jirasim.ServiceProjectKey,
+		Sim:            in,
 	}
 }
 
