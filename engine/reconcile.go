@@ -300,6 +300,9 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	if meta.Options, err = e.optionsFor(ctx, p, values, dst); err != nil {
 		return nil, err
 	}
+	if meta.Refs, err = e.refsFor(ctx, p, values, dst); err != nil {
+		return nil, err
+	}
 	in, err := BuildUpdate(values, dst.Name, &p.Rules, meta)
 	if err != nil {
 		return nil, err
