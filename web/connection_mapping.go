@@ -470,6 +470,10 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 		if fs, ok := firstSync[i]; ok {
 			v.FirstSyncShown, v.Impact = true, fs
 		}
+		// A field the row may not write (an SLA chosen as a target) stays chosen, named for what
+		// it is, so the form keeps what was typed beside its error.
+		v.LocalFields = keepChosen(v.LocalFields, fields[0], row.Local)
+		v.RemoteFields = keepChosen(v.RemoteFields, fields[1], row.Remote)
 		kind := row.Kind
 		if kind == "" {
 			kind = v.SuggestedKind
@@ -582,4 +586,14 @@ func userPairs(in mappingInput, local, remote []jira.User) ([]views.MappingUserP
 		pairs = append(pairs, views.MappingUserPair{Local: l, LocalLabel: l, Remote: in.Users[l]})
 	}
 	return pairs, lopts, ropts
+}
+
+// keepChosen adds the chosen field to a picker that does not offer it (read-only where the row
+// writes), labelled so, so a refused choice is shown as it was made.
+func keepChosen(opts []views.MappingFieldOption, fields map[string]jira.Field, id string) []views.MappingFieldOption {
+	fd, ok := fields[id]
+	if id == "" || !ok || slices.ContainsFunc(opts, func(o views.MappingFieldOption) bool { return o.ID == id }) {
+		return opts
+	}
+	return append(opts, views.MappingFieldOption{ID: id, Label: fieldLabel(fd) + ", read-only here", Kind: suggestKind(fd)})
 }
