@@ -35,8 +35,8 @@ func TestDevDemoCarriesAnIssueAndAComment(t *testing.T) {
 	db, urls := demoInstanceURLs(t, env)
 	var conns int64
 	db.Model(&models.Connection{}).Where("name LIKE ?", demo.ConnectionPrefix+"%").Count(&conns)
-	if conns != 2 {
-		t.Fatalf("%d demo connections, want 2", conns)
+	if conns != int64(len(demo.Routes)) {
+		t.Fatalf("%d demo connections, want %d", conns, len(demo.Routes))
 	}
 	client := func(inst, user string) *jira.Client {
 		c, err := jira.New(jira.Config{BaseURL: urls[inst], Auth: jira.BasicAuth{User: user, Password: user}, Instance: inst})
@@ -86,6 +86,23 @@ func TestDevDemoCarriesAnIssueAndAComment(t *testing.T) {
 		}
 		cs, err := a.Comments(bg, is[0].Key, jira.CommentOptions{})
 		return err == nil && len(cs) == 1 && strings.Contains(cs[0].Body, "Fixed it, paper was stuck.") && strings.Contains(cs[0].Body, "Bob Baker")
+	})
+
+	// A request of the service project HELP travels to SUPPORT on B through HELPRELAY, and so
+	// does a public reply (what happens to internal notes is the engine's comment rules).
+	req, err := a.CreateIssue(bg, jira.IssueInput{Fields: map[string]any{"project": map[string]string{"key": "HELP"},
+		"issuetype": map[string]string{"name": "Task"}, "summary": "VPN drops every hour"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait("HELP's request on B", func() bool { return len(find(b, demo.SupportProject, "VPN drops every hour")) == 1 })
+	if _, err := a.AddRequestComment(bg, req.Key, "We have escalated this to the vendor.", true); err != nil {
+		t.Fatal(err)
+	}
+	wait("HELP's public reply on B", func() bool {
+		is := find(b, demo.SupportProject, "VPN drops every hour")
+		cs, err := b.Comments(bg, is[0].Key, jira.CommentOptions{})
+		return err == nil && len(cs) == 1 && strings.Contains(cs[0].Body, "We have escalated this to the vendor.")
 	})
 }
 

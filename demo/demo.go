@@ -1,5 +1,5 @@
 // Package demo runs `airlock dev --demo`: three emulated Jira instances A, AB (the relay) and B
-// in process, the Instance rows and the two connections of a single-node relay A <-> AB <-> B,
+// in process, the Instance rows and the connections of a single-node relay A <-> AB <-> B (see Routes),
 // and optional demo traffic, so that a newcomer sees issues travel without configuring anything.
 package demo
 
@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,50 @@ import (
 
 // Names are the emulated instances, in topology order.
 var Names = []string{"A", "AB", "B"}
+
+// Route is one path of the demo: a connection between a project on A or B and the project it
+// meets on the relay AB.
+type Route struct {
+	Name         string // the connection is ConnectionPrefix + Name
+	Local        string // A or B
+	LocalProject string
+	RelayProject string
+}
+
+// Relay and B projects of the service desk path (the rest is jirasim's default seed).
+const (
+	HelpRelayProject = "HELPRELAY"
+	SupportProject   = "SUPPORT"
+)
+
+// Routes are the demo's connections. ALPHA on A and BETA on B meet in RELAY. A's service project
+// HELP escalates to the vendor project SUPPORT on B through its own relay project HELPRELAY: its
+// own scope on the relay, so the two paths never claim each other's issues (overlapping scopes
+// are refused), and B routes escalations to another team than BETA's. The relay and B need no
+// service desk: only A's side has JSM, and internal notes stay on A (the default comment rules).
+var Routes = []Route{
+	{"A-AB", "A", jirasim.DefaultProjectKey("A"), jirasim.DefaultProjectKey("AB")},
+	{"B-AB", "B", jirasim.DefaultProjectKey("B"), jirasim.DefaultProjectKey("AB")},
+	{"A-AB " + jirasim.ServiceProjectKey, "A", jirasim.ServiceProjectKey, HelpRelayProject},
+	{"B-AB " + SupportProject, "B", SupportProject, HelpRelayProject},
+}
+
+// Seed is the demo's content of an emulated Jira: jirasim's default seed (A has ALPHA and the
+// service project HELP) plus HELPRELAY on AB and SUPPORT on B.
+func Seed(name string) *jirasim.Seed {
+	s := jirasim.DefaultSeed(name)
+	add := func(key, title string) {
+		s.Projects = append(s.Projects, jirasim.SeedProject{ID: "10001", Key: key, Name: title, Lead: "admin", Admins: []string{"airlock"},
+			Components: []string{"Backend", "Frontend", "Docs"}, Versions: []string{"1.0", "1.1", "2.0"}})
+	}
+	switch name {
+	case "AB":
+		add(HelpRelayProject, "Help Desk Relay")
+	case "B":
+		add(SupportProject, "Vendor Support")
+	}
+	return s
+}
 
 // DefaultPorts are the ports the demo Jiras take when they are free, so the admin can open them
 // at addresses that do not change between runs.
@@ -62,7 +107,7 @@ type Demo struct {
 	// URLs are the base URLs (with context path) of A, AB and B.
 	URLs map[string]string
 	// Instances and Connections are the ids of the demo's rows, by instance name and by
-	// connection name ("demo A-AB", "demo B-AB").
+	// connection name ("demo A-AB", "demo B-AB", "demo A-AB HELP", "demo B-AB SUPPORT").
 	Instances   map[string]uint
 	Connections map[string]uint
 
@@ -111,7 +156,7 @@ func Setup(ctx context.Context, db *models.DB, sealer *models.Sealer, opts Optio
 	}
 	log.Info("demo: three emulated Jiras are running (users admin/admin, alice/alice, bob/bob; airlock/airlock syncs)",
 		"A", d.URLs["A"], "AB", d.URLs["AB"], "B", d.URLs["B"])
-	log.Info("demo: create an issue in project ALPHA on A (or BETA on B): it appears on the relay AB and then on the other side within seconds; comments, edits and status changes travel both ways",
+	log.Info("demo: create an issue in project ALPHA on A (or BETA on B): it appears on the relay AB and then on the other side within seconds; comments, edits and status changes travel both ways; requests of the service project HELP on A travel to SUPPORT on B through HELPRELAY, and their internal comments stay on A",
 		"create_on_A", d.URLs["A"]+"/rest/api/2/issue", "console", "Connections and Twins pages show both hops", "traffic", opts.Traffic)
 	return d, nil
 }
@@ -140,7 +185,7 @@ func (d *Demo) startJiras(random bool, addrs map[string]string) error {
 				return fmt.Errorf("demo: listen for Jira %s: %w", name, err)
 			}
 		}
-		inst, err := jirasim.NewInstance(jirasim.Options{Name: name, ContextPath: ContextPath, BaseURL: "http://" + ln.Addr().String()})
+		inst, err := jirasim.NewInstance(jirasim.Options{Name: name, ContextPath: ContextPath, BaseURL: "http://" + ln.Addr().String(), Seed: Seed(name)})
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("demo: Jira %s: %w", name, err)
@@ -217,14 +262,14 @@ func (d *Demo) store(ctx context.Context, db *models.DB, sealer *models.Sealer, 
 			}
 			d.Instances[name] = in.ID
 		}
-		for _, local := range []string{"A", "B"} {
-			name := ConnectionPrefix + local + "-AB"
+		for _, rt := range Routes {
+			name := ConnectionPrefix + rt.Name
 			var c models.Connection
 			if err := tx.Where("name = ?", name).Limit(1).Find(&c).Error; err != nil {
 				return fmt.Errorf("demo: find connection %s: %w", name, err)
 			}
-			c.Name, c.LocalInstanceID, c.RemoteInstanceID = name, d.Instances[local], d.Instances["AB"]
-			c.LocalProject, c.RemoteProject = jirasim.DefaultProjectKey(local), jirasim.DefaultProjectKey("AB")
+			c.Name, c.LocalInstanceID, c.RemoteInstanceID = name, d.Instances[rt.Local], d.Instances["AB"]
+			c.LocalProject, c.RemoteProject = rt.LocalProject, rt.RelayProject
 			c.PollIntervalMS, c.Rules = int(poll/time.Millisecond), string(rules)
 			c.ConflictPolicy, c.DeletionPolicy, c.Paused = models.PolicyNewestWins, models.DeleteIgnore, false
 			if err := tx.Save(&c).Error; err != nil {
@@ -261,15 +306,15 @@ func resetLedger(tx *gorm.DB, connID uint) error {
 	return nil
 }
 
-// traffic acts as alice on A: a new issue every `every`, and between them an edit, a comment
-// or a status change on one of the issues made so far.
+// traffic acts as alice on A: a new issue every `every` (every other one a request in the
+// service project HELP), and between them an edit, a comment (on a request: public or internal,
+// through the service desk API) or a status change on one of the issues made so far.
 func (d *Demo) traffic(ctx context.Context, every time.Duration) {
 	c, err := jira.New(jira.Config{BaseURL: d.URLs["A"], Auth: jira.BasicAuth{User: "alice", Password: "alice"}, Instance: "demo-traffic"})
 	if err != nil {
 		d.log.Warn("demo traffic: no client", "err", err)
 		return
 	}
-	project := jirasim.DefaultProjectKey("A")
 	var keys []string
 	words := []string{"Login page", "Export", "Nightly build", "Search", "Billing", "Dashboard", "Upload", "Mobile app"}
 	troubles := []string{"is slow", "fails on Safari", "shows the wrong date", "times out", "needs a new icon", "crashes on start"}
@@ -286,6 +331,15 @@ func (d *Demo) traffic(ctx context.Context, every time.Duration) {
 			var err error
 			switch rand.IntN(3) {
 			case 0:
+				if strings.HasPrefix(key, jirasim.ServiceProjectKey+"-") {
+					public := rand.IntN(2) == 0
+					body := fmt.Sprintf("Internal note %d: checking the logs before we answer.", n)
+					if public {
+						body = fmt.Sprintf("We are on it (update %d).", n)
+					}
+					_, err = c.AddRequestComment(ctx, key, body, public)
+					break
+				}
 				_, err = c.AddComment(ctx, key, jira.CommentInput{Body: fmt.Sprintf("Looked into this again (note %d).", n)})
 			case 1:
 				err = c.UpdateIssue(ctx, key, jira.IssueInput{Fields: map[string]any{
@@ -306,6 +360,10 @@ func (d *Demo) traffic(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 		summary := fmt.Sprintf("%s %s", words[rand.IntN(len(words))], troubles[rand.IntN(len(troubles))])
+		project := jirasim.DefaultProjectKey("A")
+		if n%2 == 0 {
+			project = jirasim.ServiceProjectKey
+		}
 		ci, err := c.CreateIssue(ctx, jira.IssueInput{Fields: map[string]any{"project": map[string]string{"key": project},
 			"issuetype": map[string]string{"name": "Task"}, "summary": summary, "description": "Created by the demo traffic."}})
 		if err != nil {
