@@ -21,6 +21,10 @@ type WriteMeta struct {
 	// Options lists the allowed option values per target field id (select, multiselect); a field
 	// without an entry is not checked (Jira answers for it).
 	Options map[string][]string
+	// Refs gives, per target field id, what Jira takes for each request type or organization
+	// name (from the target's edit or create screen: engine/jsm_refs.go). A field without an
+	// entry is written by name and Jira answers for it.
+	Refs map[string]map[string]json.RawMessage
 }
 
 // BuildUpdate turns the values the plan sends to one side (field name -> remote-vocabulary
@@ -135,6 +139,50 @@ func BuildUpdate(values map[string]string, target string, rules *Rules, meta *Wr
 			} else {
 				in.Fields[id] = map[string]string{"name": name}
 			}
+		case KindRequestType:
+			if v == "" {
+				continue // a request keeps its type: JSM has no "none"
+			}
+			ref, err := pickRef(f, id, v, toLocal, meta)
+			if err != nil {
+				return in, err
+			}
+			in.Fields[id] = ref
+		case KindOrganizations:
+			refs := jsmRefs{}
+			seen := map[string]bool{}
+			for _, n := range decodeSet(v) {
+				ref, err := pickRef(f, id, n, toLocal, meta)
+				if err != nil {
+					return in, err
+				}
+				if !seen[ref.Name] {
+					seen[ref.Name] = true
+					refs = append(refs, ref)
+				}
+			}
+			in.Fields[id] = refs
+		case KindParticipants:
+			refs := []map[string]string{}
+			seen := map[string]bool{}
+			for _, n := range decodeSet(v) {
+				if toLocal {
+					n = reverseUser(rules.Users.Map, n)
+				}
+				if r, ok := meta.Users[n]; ok {
+					n = r
+				}
+				if n != "" && !seen[n] {
+					seen[n] = true
+					refs = append(refs, map[string]string{"name": n})
+				}
+			}
+			in.Fields[id] = refs
+		case KindSLA:
+			if src := slaSource(f); src == "" || src == target {
+				return in, slaWriteError(f, target)
+			}
+			in.Fields[id] = nullIfEmpty(v)
 		}
 	}
 	return in, nil

@@ -262,7 +262,11 @@ func (e *Engine) createInput(ctx context.Context, l *link, p *Pair, src, dst *Si
 	if err != nil {
 		return jira.IssueInput{}, nil, err
 	}
-	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users})
+	refs, err := e.refsFor(ctx, p, values, dst)
+	if err != nil {
+		return jira.IssueInput{}, nil, err
+	}
+	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users, Refs: refs})
 	if err != nil {
 		return in, nil, err
 	}

@@ -46,7 +46,7 @@ func (r *Rules) Revision(f *FieldRule) string {
 		Default                        string
 		Users                          *UserMap `json:",omitempty"`
 	}{f.Kind, f.Local, f.Remote, dir, nonIdentity(f.Values), nonIdentity(f.ReverseValues), f.Default, nil}
-	if f.Kind == KindUser {
+	if f.Kind == KindUser || f.Kind == KindParticipants {
 		key.Users = &r.Users
 	}
 	b, _ := json.Marshal(key) // maps marshal in sorted key order
@@ -186,7 +186,7 @@ func (e *Engine) FirstSyncImpact(ctx context.Context, connID uint, next Rules) (
 		out[f.Name] = &FirstSyncImpact{}
 		if old != nil && old.Local == f.Local && old.Remote == f.Remote && old.Kind == f.Kind &&
 			maps.Equal(old.Values, f.Values) && maps.Equal(old.ReverseValues, f.ReverseValues) && old.Default == f.Default &&
-			(f.Kind != KindUser || l.Rules.Revision(&FieldRule{Kind: KindUser}) == next.Revision(&FieldRule{Kind: KindUser})) {
+			((f.Kind != KindUser && f.Kind != KindParticipants) || l.Rules.Revision(&FieldRule{Kind: KindUser}) == next.Revision(&FieldRule{Kind: KindUser})) {
 			fromBase[f.Name] = true
 			continue
 		}

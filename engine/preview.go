@@ -268,6 +268,10 @@ func (e *Engine) previewUpdate(ctx context.Context, p *Pair, src, dst *Side, val
 		w.Err = err.Error()
 		return w
 	}
+	if meta.Refs, err = e.refsFor(ctx, p, values, dst); err != nil {
+		w.Err = err.Error()
+		return w
+	}
 	in, err := BuildUpdate(values, dst.Name, &p.Rules, meta)
 	if err != nil {
 		w.Err = err.Error()

@@ -169,6 +169,18 @@ func projectField(is *jira.Issue, f *FieldRule, rules *Rules, side string) strin
 			}
 		}
 		return n.Name
+	case KindRequestType:
+		return mapOut(f, requestTypeName(raw), local)
+	case KindOrganizations:
+		names := organizationNames(raw)
+		for i := range names {
+			names[i] = mapOut(f, names[i], local)
+		}
+		return encodeSet(names)
+	case KindParticipants:
+		return encodeSet(participantNames(raw, rules.Users.Map, local))
+	case KindSLA:
+		return slaText(raw)
 	}
 	return ""
 }

@@ -316,6 +316,9 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	if meta.Options, err = e.optionsFor(ctx, p, values, dst); err != nil {
 		return nil, err
 	}
+	if meta.Refs, err = e.refsFor(ctx, p, values, dst); err != nil {
+		return nil, err
+	}
 	in, err := BuildUpdate(values, dst.Name, &p.Rules, meta)
 	if err != nil {
 		return nil, err
@@ -362,6 +365,9 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 func sentShared(fields map[string]any, rules *Rules, side string) Shared {
 	is := &jira.Issue{Fields: make(map[string]json.RawMessage, len(fields))}
 	for id, v := range fields {
+		if rb, ok := v.(readBacker); ok {
+			v = rb.readBack() // a service-desk reference reads back as its name (engine/jsm_fields.go)
+		}
 		raw, err := json.Marshal(v)
 		if err != nil {
 			continue

@@ -21,6 +21,11 @@ const (
 	KindMultiSelect = "multiselect" // multi select by option values, through Values
 	KindUser        = "user"        // assignee, reporter, user pickers, through the user map
 	KindStatus      = "status"      // status by name through Values, written by transitions
+	// Jira Service Management fields (engine/jsm_fields.go).
+	KindRequestType   = "requesttype"   // Customer Request Type (vp-origin) by name, through Values
+	KindParticipants  = "participants"  // Request participants: a set of users, through the user map
+	KindOrganizations = "organizations" // Organizations: a set of names, through Values
+	KindSLA           = "sla"           // an SLA field read as text on its side; never written (one way only)
 )
 
 // Directions a field rule may carry values in.
@@ -158,7 +163,8 @@ func (e *RuleError) Error() string { return e.Path + ": " + e.Message }
 
 var kinds = map[string]bool{KindText: true, KindLabels: true, KindPriority: true, KindIssueType: true,
 	KindComponents: true, KindVersions: true, KindDate: true, KindDateTime: true, KindNumber: true,
-	KindSelect: true, KindMultiSelect: true, KindUser: true, KindStatus: true}
+	KindSelect: true, KindMultiSelect: true, KindUser: true, KindStatus: true,
+	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true}
 
 // Validate returns every problem in the rules (empty when valid).
 func (r *Rules) Validate() []*RuleError {
@@ -183,6 +189,9 @@ func (r *Rules) Validate() []*RuleError {
 		case "", DirBoth, DirOut, DirIn:
 		default:
 			errs = append(errs, &RuleError{p + ".direction", "both, out or in"})
+		}
+		if e := validateJSMKind(&f, p); e != nil {
+			errs = append(errs, e)
 		}
 		switch f.FirstSync {
 		case "", FirstSyncFill, FirstSyncLocal, FirstSyncRemote, FirstSyncKeep:

@@ -29,63 +29,96 @@ type userNote struct {
 func (e *Engine) resolveUsers(ctx context.Context, p *Pair, values map[string]string, src, dst *Side) (map[string]string, []userNote, error) {
 	out := map[string]string{}
 	var notes []userNote
-	um := p.Rules.Users
 	for i := range p.Rules.Fields {
 		f := &p.Rules.Fields[i]
 		v, ok := values[f.Name]
-		if f.Kind != KindUser || !ok || v == "" {
+		if (f.Kind != KindUser && f.Kind != KindParticipants) || !ok || v == "" {
 			continue
 		}
-		name := v
-		explicit := false
-		if dst.Name == models.SideLocal {
-			name = reverseUser(um.Map, v)
-			explicit = name != v
-		} else {
-			for _, r := range um.Map {
-				if r == v {
-					explicit = true
+		vs := []string{v}
+		if f.Kind == KindParticipants {
+			vs = decodeSet(v)
+		}
+		for _, v := range vs {
+			found, note, err := e.resolveUser(ctx, p, f, v, src, dst, out)
+			if err != nil {
+				return nil, nil, err
+			}
+			if note != nil {
+				notes = append(notes, *note)
+			}
+			if found != nil {
+				out[found[0]] = found[1]
+			}
+		}
+	}
+	return out, notes, nil
+}
+
+// resolveUser resolves one user value of field f for resolveUsers: the (name, login) pair to
+// record, nil when already known or explicitly mapped, with a note when the default replaced it.
+func (e *Engine) resolveUser(ctx context.Context, p *Pair, f *FieldRule, v string, src, dst *Side, out map[string]string) (*[2]string, *userNote, error) {
+	um := p.Rules.Users
+	name := v
+	explicit := false
+	if dst.Name == models.SideLocal {
+		name = reverseUser(um.Map, v)
+		explicit = name != v
+	} else {
+		for _, r := range um.Map {
+			if r == v {
+				explicit = true
+				break
+			}
+		}
+	}
+	if _, done := out[name]; done || explicit {
+		return nil, nil, nil
+	}
+	var bean jira.User
+	if src != nil && src.Issue != nil {
+		if f.Kind == KindParticipants {
+			var us []jira.User
+			_, _ = src.Issue.Field(f.fieldID(src.Name), &us)
+			for _, u := range us {
+				if u.Name == v || um.Map[u.Name] == v {
+					bean = u
 					break
 				}
 			}
-		}
-		if _, done := out[name]; done || explicit {
-			continue
-		}
-		var bean jira.User
-		if src != nil && src.Issue != nil {
+		} else {
 			_, _ = src.Issue.Field(f.fieldID(src.Name), &bean)
 		}
-		found := ""
-		if um.ByName {
-			n, err := e.lookupUser(ctx, dst.Jira, name, "")
-			if err != nil {
-				return nil, nil, err
-			}
-			found = n
-		}
-		if found == "" && um.ByEmail && bean.EmailAddress != "" {
-			n, err := e.lookupUser(ctx, dst.Jira, "", bean.EmailAddress)
-			if err != nil {
-				return nil, nil, err
-			}
-			found = n
-		}
-		if found == "" {
-			def := um.DefaultRemote
-			if dst.Name == models.SideLocal {
-				def = um.DefaultLocal
-			}
-			found = def
-			orig := bean.DisplayName
-			if orig == "" {
-				orig = name
-			}
-			notes = append(notes, userNote{Field: f.Name, Original: orig, Replacement: def})
-		}
-		out[name] = found
 	}
-	return out, notes, nil
+	found := ""
+	if um.ByName {
+		n, err := e.lookupUser(ctx, dst.Jira, name, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		found = n
+	}
+	if found == "" && um.ByEmail && bean.EmailAddress != "" {
+		n, err := e.lookupUser(ctx, dst.Jira, "", bean.EmailAddress)
+		if err != nil {
+			return nil, nil, err
+		}
+		found = n
+	}
+	var note *userNote
+	if found == "" {
+		def := um.DefaultRemote
+		if dst.Name == models.SideLocal {
+			def = um.DefaultLocal
+		}
+		found = def
+		orig := bean.DisplayName
+		if orig == "" {
+			orig = name
+		}
+		note = &userNote{Field: f.Name, Original: orig, Replacement: def}
+	}
+	return &[2]string{name, found}, note, nil
 }
 
 // lookupUser finds a login on an instance by login name or by e-mail, through the cache.

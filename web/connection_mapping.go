@@ -354,6 +354,9 @@ func buildRules(in mappingInput, meta [2]sideMeta) (engine.Rules, map[string]str
 		if kind == engine.KindIssueType && (row.Local != "issuetype" || row.Remote != "issuetype") && row.Local != "" && row.Remote != "" {
 			errs[key("kind")] = "The issue type kind only works with the Issue Type field on both sides."
 		}
+		if kind != engine.KindSLA && (isSLA(fields[0][row.Local]) || isSLA(fields[1][row.Remote])) {
+			errs[key("kind")] = "An SLA field is read with the SLA kind (as a sentence such as \"Time to resolution: met\"); choose it or automatic."
+		}
 		r.Fields = append(r.Fields, fr)
 	}
 	for _, re := range r.Validate() {
@@ -403,6 +406,13 @@ func sentence(s string) string {
 
 // suggestRowKind is the kind the row's fields suggest: the local field's, else the remote's.
 func suggestRowKind(row ruleInput, fields [2]map[string]jira.Field) string {
+	// An SLA on either side decides: it is read as a sentence into whatever field the other
+	// side has.
+	for side, id := range []string{row.Local, row.Remote} {
+		if f, ok := fields[side][id]; ok && isSLA(f) {
+			return engine.KindSLA
+		}
+	}
 	for side, id := range []string{row.Local, row.Remote} {
 		if f, ok := fields[side][id]; ok {
 			if k := suggestKind(f); k != "" {
@@ -445,6 +455,13 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 		}
 	}
 	f.LocalFields, f.RemoteFields = fieldOptions(&meta[0], false), fieldOptions(&meta[1], false)
+	for i := range meta {
+		for _, fd := range meta[i].Fields {
+			if fd.Schema != nil && jsmKinds[fd.Schema.Custom] != "" {
+				f.ServiceDesk = true
+			}
+		}
+	}
 	firstSync := s.firstSyncRows(c.Request().Context(), cn, in, meta)
 	for i, row := range in.Rows {
 		v := views.MappingRow{Index: i, Name: row.Name, Kind: row.Kind, Local: row.Local, Remote: row.Remote, Direction: row.Dir,
@@ -453,9 +470,17 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 		if fs, ok := firstSync[i]; ok {
 			v.FirstSyncShown, v.Impact = true, fs
 		}
+		// A field the row may not write (an SLA chosen as a target) stays chosen, named for what
+		// it is, so the form keeps what was typed beside its error.
+		v.LocalFields = keepChosen(v.LocalFields, fields[0], row.Local)
+		v.RemoteFields = keepChosen(v.RemoteFields, fields[1], row.Remote)
 		kind := row.Kind
 		if kind == "" {
 			kind = v.SuggestedKind
+		}
+		v.Note, v.NoteKind = kindNote(kind), kind
+		if v.Note == "" {
+			v.NoteKind = ""
 		}
 		if mappableKind(kind) {
 			v.Mappable = true
@@ -561,4 +586,14 @@ func userPairs(in mappingInput, local, remote []jira.User) ([]views.MappingUserP
 		pairs = append(pairs, views.MappingUserPair{Local: l, LocalLabel: l, Remote: in.Users[l]})
 	}
 	return pairs, lopts, ropts
+}
+
+// keepChosen adds the chosen field to a picker that does not offer it (read-only where the row
+// writes), labelled so, so a refused choice is shown as it was made.
+func keepChosen(opts []views.MappingFieldOption, fields map[string]jira.Field, id string) []views.MappingFieldOption {
+	fd, ok := fields[id]
+	if id == "" || !ok || slices.ContainsFunc(opts, func(o views.MappingFieldOption) bool { return o.ID == id }) {
+		return opts
+	}
+	return append(opts, views.MappingFieldOption{ID: id, Label: fieldLabel(fd) + ", read-only here", Kind: suggestKind(fd)})
 }

@@ -36,7 +36,13 @@ type connEnv struct {
 
 func newConnEnv(t *testing.T) *connEnv {
 	t.Helper()
-	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()})
+	return newConnEnvSeeded(t, nil)
+}
+
+// newConnEnvSeeded is newConnEnv with the relay seeded by abSeed (nil: the default seed).
+func newConnEnvSeeded(t *testing.T, abSeed *jirasim.Seed) *connEnv {
+	t.Helper()
+	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Seed: abSeed, Knobs: jirasim.NoIndexLag()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (m *sideMeta) writable(id string) bool {
 func fieldOptions(m *sideMeta, target bool) []views.MappingFieldOption {
 	var opts []views.MappingFieldOption
 	for _, fd := range m.Fields {
-		if !fd.Navigable || (target && !m.writable(fd.ID)) {
+		if !fd.Navigable || (target && (!m.writable(fd.ID) || isSLA(fd))) {
 			continue
 		}
 		opts = append(opts, views.MappingFieldOption{ID: fd.ID, Label: fieldLabel(fd), Kind: suggestKind(fd)})
@@ -64,6 +64,8 @@ func fieldAccessProblem(m *sideMeta, fd jira.Field, target bool) string {
 	switch {
 	case !fd.Navigable:
 		return fmt.Sprintf("%s (%s) cannot be shared: Jira does not return it on an issue, so Airlock cannot read it.", fd.Name, fd.ID)
+	case target && isSLA(fd):
+		return fmt.Sprintf("%s (%s) is an SLA: Jira Service Management computes it and accepts no writes, so it can only be a source. Make the rule one way from this side (for example into a text field on the other side).", fd.Name, fd.ID)
 	case target && !m.writable(fd.ID):
 		return fmt.Sprintf("Jira would reject writes to %s (%s): it is on no create or edit screen of this project (a read-only field such as Created or Votes, or one missing from the screens). Choose another field, or make the rule one-way from this side.", fd.Name, fd.ID)
 	}

@@ -129,3 +129,75 @@ func syncAll(t *testing.T, e *connEnv, cn *models.Connection) {
 		}
 	}
 }
+
+// TestBrowserMappingSLARefusedAsTarget drives the mapping editor of A's service project HELP in
+// headless chromium: the SLA "Time to resolution" is offered in no picker of a two-way row, is
+// offered on A's side once the row runs one way from A, and when the row is turned to write into
+// A the save is refused with the reason beside the SLA (the choice kept, nothing saved); made
+// one way again, it saves as an SLA rule into the relay's Environment.
+func TestBrowserMappingSLARefusedAsTarget(t *testing.T) {
+	needBrowser(t)
+	e, cn := jsmConnEnv(t, engine.DefaultRules())
+	path := "/connections/" + strconv.Itoa(int(cn.ID)) + "/mapping"
+	// The 422 of the refused save is expected; anything else is a complaint.
+	b := loggedInBrowser(t, serveConsole(t, e.s), path, `[data-testid="mapping-form"]`, browserOpts{timeout: 50 * time.Second, expected: "status of 422"})
+	if b.count(`[data-testid="mapping-jsm-help"]`) != 1 {
+		t.Error("the page does not explain the service desk fields")
+	}
+	rows := b.count(`[data-testid="mapping-row"]`)
+	last := `[data-testid="mapping-row"]:last-of-type `
+	sla := `option[value="` + simSLAResolve + `"]`
+	b.step("add a row",
+		chromedp.Click(chromedp.CSS(`[data-testid="mapping-add"]`)),
+		waitJS(`document.querySelectorAll('[data-testid="mapping-row"]').length === `+strconv.Itoa(rows+1)))
+	if n := b.count(`[data-testid="mapping-row"] ` + sla); n != 0 {
+		t.Errorf("the SLA is offered %d times in two-way rows", n)
+	}
+	b.step("one way from A: A's side is a source and offers the SLA",
+		chromedp.SendKeys(chromedp.CSS(last+`[data-testid="row-name"]`), "ttr"),
+		choose(last+`[data-testid="row-dir"]`, "out"),
+		waitJS(`document.querySelectorAll('[data-testid="mapping-row"]:last-of-type [data-testid="row-local"] `+sla+`').length === 1`))
+	if n := b.count(last + `[data-testid="row-remote"] option[value="environment"]`); n != 1 {
+		t.Fatal("the relay's Environment is not offered as the target")
+	}
+	b.step("the SLA into the relay's Environment",
+		choose(last+`[data-testid="row-local"]`, simSLAResolve),
+		waitJS(`!!document.querySelector('[data-testid="mapping-row"]:last-of-type [data-testid="row-note"][data-kind="sla"]')`),
+		choose(last+`[data-testid="row-remote"]`, "environment"),
+		// Both fields chosen: the refreshed row asks for its first sync.
+		chromedp.WaitVisible(chromedp.CSS(last+`[data-testid="row-first-sync"]`)))
+	b.step("turn the row to write into A, and save",
+		choose(last+`[data-testid="row-dir"]`, "in"),
+		// The refreshed row keeps the SLA, now labelled read-only, where it would be written.
+		waitJS(`(document.querySelector('[data-testid="mapping-row"]:last-of-type [data-testid="row-local"] `+sla+`')||{textContent:""}).textContent.includes("read-only here")`))
+	b.step("save",
+		chromedp.Click(chromedp.CSS(`[data-testid="mapping-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="form-errors"]`)))
+	msg := b.text(last + `[data-testid="row-local-error"]`)
+	if !strings.Contains(msg, "Time to resolution (customfield_10204) is an SLA") || !strings.Contains(msg, "only be a source") {
+		t.Errorf("error beside the SLA: %q", msg)
+	}
+	if !b.eval(`document.querySelector('[data-testid="mapping-row"]:last-of-type [data-testid="row-local"]').value === "` + simSLAResolve + `"`) {
+		t.Error("the refused choice was not kept")
+	}
+	b.docShot("mapping-sla-refused.png")
+	var stored models.Connection
+	e.db.First(&stored, cn.ID)
+	if strings.Contains(stored.Rules, simSLAResolve) {
+		t.Fatal("the refused mapping was saved")
+	}
+	b.step("one way from A again, and save",
+		choose(last+`[data-testid="row-dir"]`, "out"),
+		waitJS(`(document.querySelector('[data-testid="mapping-row"]:last-of-type [data-testid="row-dir"]')||{}).value === "out"`),
+		chromedp.Click(chromedp.CSS(`[data-testid="mapping-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash-success"]`)))
+	b.noComplaints()
+	e.db.First(&stored, cn.ID)
+	rules, err := engine.ParseRules(stored.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := rules.Fields[len(rules.Fields)-1]; f.Name != "ttr" || f.Kind != engine.KindSLA || f.Local != simSLAResolve || f.Remote != "environment" || f.Direction != engine.DirOut {
+		t.Errorf("saved rule %+v, want ttr: SLA one way into environment", f)
+	}
+}

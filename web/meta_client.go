@@ -177,6 +177,9 @@ func (s *Server) loadMappingMeta(ctx context.Context, inst *models.Instance, pro
 			}
 		}
 	}
+	if err := loadServiceDeskValues(ctx, j, project, &m); err != nil {
+		return fail(err)
+	}
 	if m.Users, err = j.SearchUsers(ctx, ".", jira.UserSearchOptions{MaxResults: 1000}); err != nil {
 		return fail(err)
 	}

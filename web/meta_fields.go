@@ -9,16 +9,36 @@ import (
 	"github.com/airlock-sync/airlock/jira"
 )
 
-// optionValue reads the value of a select option bean ({"id":..,"value":..}).
+// optionValue reads the value of an allowed value: a select option ({"id":..,"value":..}), or a
+// request type or organization ({"id":..,"name":..}).
 func optionValue(raw json.RawMessage) string {
 	var o struct {
 		Value string `json:"value"`
+		Name  string `json:"name"`
 	}
 	if json.Unmarshal(raw, &o) != nil {
 		return ""
 	}
+	if o.Value == "" {
+		return o.Name
+	}
 	return o.Value
 }
+
+// Jira Service Management's custom field types (schema.custom).
+const (
+	jsmRequestType   = "com.atlassian.servicedesk:vp-origin"
+	jsmParticipants  = "com.atlassian.servicedesk:sd-request-participants"
+	jsmOrganizations = "com.atlassian.servicedesk:sd-customer-organizations"
+	jsmSLA           = "com.atlassian.servicedesk:sd-sla-field"
+)
+
+// jsmKinds are the engine kinds of JSM's fields, by schema.custom.
+var jsmKinds = map[string]string{jsmRequestType: engine.KindRequestType, jsmParticipants: engine.KindParticipants,
+	jsmOrganizations: engine.KindOrganizations, jsmSLA: engine.KindSLA}
+
+// isSLA reports whether a field is a JSM SLA: computed by JSM, readable, never writable.
+func isSLA(f jira.Field) bool { return f.Schema != nil && f.Schema.Custom == jsmSLA }
 
 // fieldType is the short type shown beside a field name: the schema type, with the item type
 // for arrays ("array of option").
@@ -53,6 +73,9 @@ func suggestKind(f jira.Field) string {
 	}
 	if f.Schema == nil {
 		return ""
+	}
+	if k, ok := jsmKinds[f.Schema.Custom]; ok {
+		return k
 	}
 	switch f.Schema.Type {
 	case "string":
@@ -99,12 +122,17 @@ var kindLabels = []struct{ Kind, Label string }{
 	{engine.KindSelect, "select (value map)"},
 	{engine.KindMultiSelect, "multi select (value map)"},
 	{engine.KindUser, "user (user map)"},
+	{engine.KindRequestType, "request type (service desk, value map)"},
+	{engine.KindParticipants, "request participants (service desk, user map; names customers)"},
+	{engine.KindOrganizations, "organizations (service desk, value map; names customers)"},
+	{engine.KindSLA, "SLA (service desk, read-only: one way into a text field)"},
 }
 
 // mappableKind reports whether a kind's values go through a value map (FieldRule.Values).
 func mappableKind(kind string) bool {
 	switch kind {
-	case engine.KindStatus, engine.KindPriority, engine.KindIssueType, engine.KindSelect, engine.KindMultiSelect:
+	case engine.KindStatus, engine.KindPriority, engine.KindIssueType, engine.KindSelect, engine.KindMultiSelect,
+		engine.KindRequestType, engine.KindOrganizations:
 		return true
 	}
 	return false
@@ -123,7 +151,7 @@ func valuesOf(m *sideMeta, kind, fieldID string) []string {
 			out = appendUnique(out, it.Name)
 		}
 		return out
-	case engine.KindSelect, engine.KindMultiSelect:
+	case engine.KindSelect, engine.KindMultiSelect, engine.KindRequestType, engine.KindOrganizations:
 		return m.Options[fieldID]
 	}
 	return nil
@@ -142,4 +170,19 @@ func matchName(candidates []string, v string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// kindNote is the sentence under a row of a service-desk kind ("" for other kinds).
+func kindNote(kind string) string {
+	switch kind {
+	case engine.KindRequestType:
+		return "Request type: travels by name; the value map below says which request type each becomes (pre-filled by the same name on the other side)."
+	case engine.KindParticipants:
+		return "Request participants name the service desk's customers: they leave only because this row shares them. They travel through the user map; a customer without a match is left out (or replaced by the default user)."
+	case engine.KindOrganizations:
+		return "Organizations name the service desk's customers: they leave only because this row shares them. They travel by name through the value map below."
+	case engine.KindSLA:
+		return "SLA: computed by Jira Service Management and read-only. Carried one way, from the SLA's side, as a sentence such as \"Time to resolution: due 2024-05-01 14:00 UTC (goal 4h)\" into a text field on the other side."
+	}
+	return ""
 }
