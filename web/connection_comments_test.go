@@ -71,6 +71,16 @@ func TestConnectionFormCommentOptions(t *testing.T) {
 			t.Errorf("%s ticked = %v, want %v", id, on, want)
 		}
 	}
+	// Saving the mapping editor (which does not show these choices) keeps them.
+	mpath := "/connections/" + strconv.Itoa(int(cn.ID)) + "/mapping"
+	mform := formValues(parse(t, e.get(t, mpath, e.token)).Find(`[data-testid="mapping-form"]`))
+	mform.Set("op", "save")
+	if res := e.post(t, mpath, mform, false); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mapping save: status %d: %s", res.StatusCode, squash(bodyString(t, res)))
+	}
+	if r, _ = engine.ParseRules(e.storedConnection(t).Rules); !r.Comments.InternalToRemote || !r.Comments.PublicOnLocal {
+		t.Errorf("a save of the mapping editor reset the service desk comment choices: %+v", r.Comments)
+	}
 	// Unticked boxes are saved as off.
 	form = formValues(doc.Find(`[data-testid="connection-form"]`))
 	form.Del("comments_internal_to_remote")

@@ -226,6 +226,7 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 		return s.renderMapping(c, http.StatusOK, cn, local, remote, in, meta, nil)
 	}
 	rules, errs := buildRules(in, meta)
+	keepCommentChoices(&rules, &stored)
 	errs = formLimitErrors(c, errs)
 	if len(errs) > 0 {
 		return s.renderMapping(c, http.StatusUnprocessableEntity, cn, local, remote, in, meta, errs)
@@ -596,4 +597,12 @@ func keepChosen(opts []views.MappingFieldOption, fields map[string]jira.Field, i
 		return opts
 	}
 	return append(opts, views.MappingFieldOption{ID: id, Label: fieldLabel(fd) + ", read-only here", Kind: suggestKind(fd)})
+}
+
+// keepCommentChoices carries the service desk comment choices, which the connection form edits
+// (web/connection_comments.go), over a save of the mapping editor: saving a mapping must not turn
+// an admin's choice back to the default without a word.
+func keepCommentChoices(next, stored *engine.Rules) {
+	next.Comments.InternalToRemote, next.Comments.InternalToLocal = stored.Comments.InternalToRemote, stored.Comments.InternalToLocal
+	next.Comments.PublicOnLocal, next.Comments.PublicOnRemote = stored.Comments.PublicOnLocal, stored.Comments.PublicOnRemote
 }
