@@ -71,7 +71,8 @@
 //   - updated is bumped by field edits, transitions, comments, attachments,
 //     worklogs and remote links. Changelog entries are written for field edits,
 //     transitions (resolution, status), attachments (Attachment), worklogs
-//     (timespent, WorklogId) and remote links (RemoteIssueLink). Comments bump
+//     (timeestimate, timespent, WorklogId; WorklogTimeSpent on delete), estimate edits
+//     (timeoriginalestimate, timeestimate) and remote links (RemoteIssueLink). Comments bump
 //     updated but write no changelog entry, as on real Jira. Issue entity properties
 //     neither bump updated nor write history. Comment properties (set on create, read
 //     with expand=properties, changed at /rest/api/2/comment/{id}/properties) write no
