@@ -389,6 +389,10 @@ func (i *Instance) routes() *http.ServeMux {
 	h("POST "+api+"/issue/{id}/worklog", (*rc).addWorklog)
 	h("PUT "+api+"/issue/{id}/worklog/{id2}", (*rc).updateWorklog)
 	h("DELETE "+api+"/issue/{id}/worklog/{id2}", (*rc).deleteWorklog)
+	h("GET "+api+"/issue/{id}/watchers", (*rc).getWatchers)
+	h("POST "+api+"/issue/{id}/watchers", (*rc).addWatcher)
+	h("DELETE "+api+"/issue/{id}/watchers", (*rc).removeWatcher)
+	h("PUT "+api+"/issue/{id}/assignee", (*rc).assign)
 	h("/", (*rc).notFoundAny)
 	return mux
 }

@@ -245,7 +245,7 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 	case "lastViewed":
 		return nil, true
 	case "watches":
-		return obj{"self": c.base + "/rest/api/2/issue/" + is.key + "/watchers", "watchCount": 0, "isWatching": false}, true
+		return c.watchesBean(is), true
 	case "votes":
 		return obj{"self": c.base + "/rest/api/2/issue/" + is.key + "/votes", "votes": 0, "hasVoted": false}, true
 	case "issuelinks":
