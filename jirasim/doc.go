@@ -78,6 +78,11 @@
 //     with expand=properties, changed at /rest/api/2/comment/{id}/properties) write no
 //     history and leave the comment's updated alone, but bump the issue's updated so a
 //     poll sees a service desk comment turned internal or public (commentprops.go says why).
+//   - Time tracking (timetracking.go): timetracking is settable on create and edit
+//     (originalEstimate, remainingEstimate); worklogs move the remaining estimate per
+//     adjustEstimate (worklogs.go). Watchers, PUT /issue/{k}/assignee (watchers.go) and
+//     POST /issue/bulk (bulk.go) behave as their files say; creator and reporter watch a
+//     new issue.
 //   - Anonymous requests (no Authorization) see nothing: /myself and user
 //     endpoints answer 401 JSON, issues 404, search an empty page, /project [].
 //   - Bad credentials: 401 HTML with X-Seraph-LoginReason: AUTHENTICATED_FAILED.

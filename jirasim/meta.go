@@ -393,6 +393,7 @@ func (i *Instance) routes() *http.ServeMux {
 	h("POST "+api+"/issue/{id}/watchers", (*rc).addWatcher)
 	h("DELETE "+api+"/issue/{id}/watchers", (*rc).removeWatcher)
 	h("PUT "+api+"/issue/{id}/assignee", (*rc).assign)
+	h("POST "+api+"/issue/bulk", (*rc).bulkCreate)
 	h("/", (*rc).notFoundAny)
 	return mux
 }
