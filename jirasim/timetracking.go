@@ -143,8 +143,19 @@ func ownTime(is *issue) timeValues {
 	return tv
 }
 
-func aggregateTime(st *state, is *issue) timeValues {
+// aggregateTime adds the sub-tasks' values to the issue's own; it is memoised per request,
+// as a search page renders four aggregate fields per issue.
+func (c *rc) aggregateTime(st *state, is *issue) timeValues {
+	if tv, ok := c.agg[is]; ok {
+		return tv
+	}
 	tv := ownTime(is)
+	defer func() {
+		if c.agg == nil {
+			c.agg = map[*issue]timeValues{}
+		}
+		c.agg[is] = tv
+	}()
 	add := func(dst **int64, v *int64) {
 		if v == nil {
 			return
@@ -200,15 +211,15 @@ func (c *rc) renderTime(st *state, is *issue, id string) (any, bool) {
 	case "timeoriginalestimate":
 		return orNil(ownTime(is).orig), true
 	case "aggregatetimespent":
-		return orNil(aggregateTime(st, is).spent), true
+		return orNil(c.aggregateTime(st, is).spent), true
 	case "aggregatetimeestimate":
-		return orNil(aggregateTime(st, is).remain), true
+		return orNil(c.aggregateTime(st, is).remain), true
 	case "aggregatetimeoriginalestimate":
-		return orNil(aggregateTime(st, is).orig), true
+		return orNil(c.aggregateTime(st, is).orig), true
 	case "progress":
 		return progressBean(ownTime(is)), true
 	case "aggregateprogress":
-		return progressBean(aggregateTime(st, is)), true
+		return progressBean(c.aggregateTime(st, is)), true
 	case "workratio":
 		tv := ownTime(is)
 		if tv.orig == nil || *tv.orig <= 0 {

@@ -135,3 +135,31 @@ func TestAggregateTimeWithSubtasks(t *testing.T) {
 		t.Errorf("aggregates %v %v %v %v", f["aggregatetimeoriginalestimate"], f["aggregatetimeestimate"], f["aggregatetimespent"], f["timespent"])
 	}
 }
+
+func TestTimeTrackingOnScreens(t *testing.T) {
+	_, a := tsim(t)
+	_, key := createIssue(t, a, nil)
+	m := call(t, a, "GET", "/rest/api/2/issue/"+key+"/editmeta", "airlock", nil).obj(t)
+	tt := dig(m, "fields", "timetracking")
+	if tt == nil || fmt.Sprint(dig(tt, "operations")) != "[set edit]" || dig(tt, "schema", "type") != "timetracking" || dig(tt, "schema", "system") != "timetracking" {
+		t.Errorf("editmeta timetracking %v", tt)
+	}
+	for _, id := range []string{"timeestimate", "timespent", "worklog"} {
+		if dig(m, "fields", id) != nil {
+			t.Errorf("%s on the edit screen", id)
+		}
+	}
+	// A remaining estimate alone leaves the original unset; "" clears.
+	mustStatus(t, call(t, a, "PUT", "/rest/api/2/issue/"+key, "airlock", map[string]any{"fields": map[string]any{"timetracking": map[string]any{"remainingEstimate": "3h"}}}), 204)
+	g := call(t, a, "GET", "/rest/api/2/issue/"+key, "airlock", nil).obj(t)
+	if dig(g, "fields", "timeoriginalestimate") != nil || dig(g, "fields", "timeestimate") != 10800.0 || dig(g, "fields", "workratio") != -1.0 {
+		t.Errorf("remaining only: %v %v", dig(g, "fields", "timeoriginalestimate"), dig(g, "fields", "timeestimate"))
+	}
+	mustStatus(t, call(t, a, "PUT", "/rest/api/2/issue/"+key, "airlock", map[string]any{"fields": map[string]any{"timetracking": map[string]any{"remainingEstimate": ""}}}), 204)
+	if it := lastItems(t, a, key)["timeestimate"]; it == nil || it["from"] != "10800" || it["to"] != nil {
+		t.Errorf("clear item %v", it)
+	}
+	if g := call(t, a, "GET", "/rest/api/2/issue/"+key, "airlock", nil).obj(t); fmt.Sprint(dig(g, "fields", "timetracking")) != "map[]" {
+		t.Errorf("timetracking after clear %v", dig(g, "fields", "timetracking"))
+	}
+}
