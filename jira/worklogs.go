@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Worklog is an issue worklog (GET /issue/{key}/worklog/{id}).
@@ -238,4 +239,63 @@ func (c *Client) CreateIssues(ctx context.Context, in []IssueInput) (*BulkCreate
 		return nil, fmt.Errorf("bulk create of %d issues: %w", len(in), err)
 	}
 	return &out, nil
+}
+
+// WorklogChange is one value of the worklog feeds: a worklog updated (or deleted) at
+// UpdatedTime, in milliseconds since the epoch.
+type WorklogChange struct {
+	WorklogID   int64 `json:"worklogId"`
+	UpdatedTime int64 `json:"updatedTime"`
+}
+
+// WorklogFeedPage is one page of /worklog/updated or /worklog/deleted.
+type WorklogFeedPage struct {
+	Values   []WorklogChange `json:"values"`
+	Since    int64           `json:"since"`
+	Until    int64           `json:"until"`
+	LastPage bool            `json:"lastPage"`
+}
+
+// WorklogsChangedSince lists the worklogs updated (deleted=false) or deleted since a time,
+// instance-wide, paging to the end; it also returns the until of the last page, the since
+// of the next poll. Jira leaves out changes of the last minute before the request.
+func (c *Client) WorklogsChangedSince(ctx context.Context, since time.Time, deleted bool) ([]WorklogChange, time.Time, error) {
+	tmpl := "/worklog/updated"
+	if deleted {
+		tmpl = "/worklog/deleted"
+	}
+	var out []WorklogChange
+	ms := since.UnixMilli()
+	for {
+		var page WorklogFeedPage
+		if err := c.get(ctx, tmpl, tmpl, url.Values{"since": {strconv.FormatInt(ms, 10)}}, &page); err != nil {
+			return out, time.UnixMilli(ms), fmt.Errorf("%s since %d: %w", tmpl, ms, err)
+		}
+		out = append(out, page.Values...)
+		if page.LastPage || len(page.Values) == 0 || page.Until <= ms {
+			return out, time.UnixMilli(max(page.Until, ms)), nil
+		}
+		ms = page.Until
+	}
+}
+
+// WorklogsByID reads worklogs by id (POST /worklog/list, at most 1000 ids a call; longer
+// lists are split). Worklogs the user may not see are left out.
+func (c *Client) WorklogsByID(ctx context.Context, ids []int64) ([]Worklog, error) {
+	var out []Worklog
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		var page []Worklog
+		r, err := jsonRequest(http.MethodPost, "/worklog/list", "/worklog/list", map[string]any{"ids": ids[:n]})
+		if err != nil {
+			return out, err
+		}
+		r.idempotent = true // a read
+		if err := c.do(ctx, r, &page); err != nil {
+			return out, fmt.Errorf("worklog list of %d ids: %w", n, err)
+		}
+		out = append(out, page...)
+		ids = ids[n:]
+	}
+	return out, nil
 }

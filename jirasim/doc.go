@@ -82,7 +82,8 @@
 //     (originalEstimate, remainingEstimate); worklogs move the remaining estimate per
 //     adjustEstimate (worklogs.go). Watchers, PUT /issue/{k}/assignee (watchers.go) and
 //     POST /issue/bulk (bulk.go) behave as their files say; creator and reporter watch a
-//     new issue.
+//     new issue. The worklog feeds /worklog/updated, /worklog/deleted and /worklog/list
+//     (worklogfeed.go) leave out the last minute, as Jira does.
 //   - Anonymous requests (no Authorization) see nothing: /myself and user
 //     endpoints answer 401 JSON, issues 404, search an empty page, /project [].
 //   - Bad credentials: 401 HTML with X-Seraph-LoginReason: AUTHENTICATED_FAILED.

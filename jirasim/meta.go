@@ -394,6 +394,9 @@ func (i *Instance) routes() *http.ServeMux {
 	h("DELETE "+api+"/issue/{id}/watchers", (*rc).removeWatcher)
 	h("PUT "+api+"/issue/{id}/assignee", (*rc).assign)
 	h("POST "+api+"/issue/bulk", (*rc).bulkCreate)
+	h("GET "+api+"/worklog/updated", (*rc).worklogsUpdated)
+	h("GET "+api+"/worklog/deleted", (*rc).worklogsDeleted)
+	h("POST "+api+"/worklog/list", (*rc).worklogList)
 	h("/", (*rc).notFoundAny)
 	return mux
 }

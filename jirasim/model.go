@@ -164,6 +164,7 @@ type state struct {
 	buckets    map[string]*bucket
 	attachIdx  map[int64]*issue // attachment id -> issue
 	orgs       []*organization  // JSM organizations (instance-wide)
+	wlDeleted  []wlDeletion     // deleted worklogs, oldest first (worklogfeed.go)
 }
 
 func (st *state) next(kind string) int64 {

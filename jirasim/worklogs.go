@@ -265,6 +265,7 @@ func (c *rc) deleteWorklog() {
 		beforeEst, beforeSpent := is.fields["timeestimate"], is.timeSpent()
 		setRemaining(is, remain, keep)
 		is.worklogs = append(is.worklogs[:n:n], is.worklogs[n+1:]...)
+		st.wlDeleted = append(st.wlDeleted, wlDeletion{id: w.id, issue: is.id, at: c.i.now()})
 		c.touch(st, is, worklogItems(is, beforeEst, beforeSpent, "", strconv.FormatInt(w.id, 10), w.seconds))
 		c.noContent()
 	})

@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -231,6 +232,47 @@ func TestBulkCreate(t *testing.T) {
 		var je *jira.Error
 		if _, err := e.c.CreateIssues(e.ctx, []jira.IssueInput{el("")}); !errors.As(err, &je) || je.Status != 400 {
 			t.Errorf("nothing created: %v, want 400", err)
+		}
+	})
+}
+
+// The worklog feeds leave out the last minute, so against a real Jira this test would wait
+// over a minute: it needs the emulator's clock.
+func TestWorklogFeeds(t *testing.T) {
+	Each(t, func(t *testing.T, tg *Target) {
+		sim := tg.Knobs(t)
+		e := setup(t, tg)
+		ci := e.create(t, "worklog feeds", nil)
+		since := sim.Knobs().Now().Add(-time.Second)
+		w1, err := e.c.AddWorklog(e.ctx, ci.Key, jira.WorklogInput{TimeSpent: "1h"}, jira.Estimate{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w2, err := e.c.AddWorklog(e.ctx, ci.Key, jira.WorklogInput{TimeSpent: "2h"}, jira.Estimate{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := e.c.WorklogsChangedSince(e.ctx, since, false); err != nil || len(got) != 0 {
+			t.Errorf("changes of the last minute listed: %v %v", got, err)
+		}
+		sim.Knobs().AdvanceClock(61 * time.Second)
+		if err := e.c.DeleteWorklog(e.ctx, ci.Key, w1.ID, jira.Estimate{}); err != nil {
+			t.Fatal(err)
+		}
+		got, until, err := e.c.WorklogsChangedSince(e.ctx, since, false)
+		if err != nil || len(got) != 1 || strconv.FormatInt(got[0].WorklogID, 10) != w2.ID || until.UnixMilli() != got[0].UpdatedTime {
+			t.Errorf("updated: %v until %v, %v", got, until, err)
+		}
+		sim.Knobs().AdvanceClock(61 * time.Second)
+		del, _, err := e.c.WorklogsChangedSince(e.ctx, since, true)
+		if err != nil || len(del) != 1 || strconv.FormatInt(del[0].WorklogID, 10) != w1.ID {
+			t.Errorf("deleted: %v, %v", del, err)
+		}
+		id2, _ := strconv.ParseInt(w2.ID, 10, 64)
+		id1, _ := strconv.ParseInt(w1.ID, 10, 64)
+		ws, err := e.c.WorklogsByID(e.ctx, []int64{id1, id2})
+		if err != nil || len(ws) != 1 || ws[0].ID != w2.ID || ws[0].TimeSpentSeconds != 7200 {
+			t.Errorf("list: %+v, %v", ws, err)
 		}
 	})
 }
