@@ -10,7 +10,8 @@ import (
 	"github.com/airlock-sync/airlock/jirasim"
 )
 
-// TestGoJiraWorklogs drives worklogs, time tracking, watchers and the assignee resource with
+// TestGoJiraWorklogs drives worklogs, time tracking, watchers, the assignee resource and a
+// sub-task with
 // go-jira's own types (v1.17). go-jira's GetWatchers and RemoveWatcher are written for
 // Jira Cloud (accountId, a body on DELETE) and cannot work against Jira Server, so they are
 // left out; AddWatcher sends the Server shape (a JSON string).
@@ -85,5 +86,23 @@ func TestGoJiraWorklogs(t *testing.T) {
 	is, _, err = c.Issue.Get(created.Key, &gojira.GetQueryOptions{Fields: "watches,assignee"})
 	if err != nil || is.Fields.Watches.WatchCount != 2 || is.Fields.Assignee == nil || is.Fields.Assignee.Name != "alice" {
 		t.Errorf("after watcher and assignee: %+v %+v, %v", is.Fields.Watches, is.Fields.Assignee, err)
+	}
+
+	// A sub-task (go-jira's Parent) with its own worklog adds to the parent's aggregates.
+	sub, resp, err := c.Issue.Create(&gojira.Issue{Fields: &gojira.IssueFields{
+		Project: gojira.Project{Key: in.ProjectKey()},
+		Type:    gojira.IssueType{Name: "Sub-task"},
+		Summary: "sub-task from go-jira",
+		Parent:  &gojira.Parent{Key: created.Key},
+	}})
+	if err != nil {
+		t.Fatalf("create sub-task: %v (%s)", err, body(resp))
+	}
+	if _, resp, err := c.Issue.AddWorklogRecord(sub.Key, &gojira.WorklogRecord{TimeSpent: "2h"}); err != nil {
+		t.Fatalf("sub-task worklog: %v (%s)", err, body(resp))
+	}
+	is, _, err = c.Issue.Get(created.Key, &gojira.GetQueryOptions{Fields: "aggregatetimespent,timespent,subtasks"})
+	if err != nil || is.Fields.AggregateTimeSpent != 3600+7200 || is.Fields.TimeSpent != 3600 || len(is.Fields.Subtasks) != 1 || is.Fields.Subtasks[0].Key != sub.Key {
+		t.Errorf("parent after the sub-task's worklog: %+v, %v", is.Fields, err)
 	}
 }
