@@ -11,10 +11,9 @@ import (
 )
 
 // TestGoJiraWorklogs drives worklogs, time tracking, watchers, the assignee resource and a
-// sub-task with
-// go-jira's own types (v1.17). go-jira's GetWatchers and RemoveWatcher are written for
-// Jira Cloud (accountId, a body on DELETE) and cannot work against Jira Server, so they are
-// left out; AddWatcher sends the Server shape (a JSON string).
+// sub-task with go-jira's own types (v1.17). go-jira's GetWatchers and RemoveWatcher are
+// written for Jira Cloud (accountId, a body on DELETE) and cannot work against Jira Server,
+// so they are left out; AddWatcher sends the Server shape (a JSON string).
 func TestGoJiraWorklogs(t *testing.T) {
 	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira", Knobs: jirasim.StillWorld()})
 	if err != nil {
