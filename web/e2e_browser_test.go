@@ -125,7 +125,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	defer sim.Close()
 	n := startLiveNode(t, sim, true, nil)
-	b := loggedInBrowser(t, n.srv.URL, "/instances", `[data-testid="empty-instances"]`, browserOpts{timeout: 90 * time.Second, expected: "status of 422"})
+	b := loggedInBrowser(t, n.srv.URL, "/instances", `[data-testid="empty-instances"]`, browserOpts{timeout: 180 * time.Second, expected: "status of 422"}) // a bound for a loaded CI machine, not a speed check
 	bg := context.Background()
 
 	b.shot("instances-empty")
