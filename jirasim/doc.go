@@ -85,6 +85,8 @@
 //     X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE; login-url=<base>/login.jsp
 //     until Knobs.ResetCaptcha. Bearer PATs are never subject to CAPTCHA.
 //   - notifyUsers=false needs Jira admin or project admin (admin, airlock), else 403.
+//   - Query-string booleans (deleteSubtasks, notifyUsers, includeInactive, public, internal)
+//     read as Java's Boolean.valueOf: "true" in any case is true, any other value false.
 //   - GET /rest/api/2/issue/createmeta (the pre-9.0 global form) answers 404
 //     "Issue Does Not Exist", as 9.x does.
 //

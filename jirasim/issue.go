@@ -173,7 +173,7 @@ func (c *rc) editIssue() {
 		c.notFoundIssue()
 		return
 	}
-	if c.q("notifyUsers") == "false" && !c.canSkipNotify(is.proj) {
+	if !c.boolParam("notifyUsers", true) && !c.canSkipNotify(is.proj) {
 		c.fail(http.StatusForbidden, "To discard the user notification either admin or project admin permissions are required.")
 		return
 	}
@@ -262,7 +262,7 @@ func (c *rc) deleteIssue() {
 		return
 	}
 	subs := st.subtasks(is)
-	if len(subs) > 0 && c.q("deleteSubtasks") != "true" {
+	if len(subs) > 0 && !c.boolParam("deleteSubtasks", false) {
 		c.fail(http.StatusBadRequest, fmt.Sprintf("The issue '%s' has subtasks.  You must specify the 'deleteSubtasks' parameter to delete this issue with all its subtasks.", is.key))
 		return
 	}

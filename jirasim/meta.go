@@ -91,7 +91,7 @@ func (c *rc) userSearch() {
 	}
 	c.i.mu.RLock()
 	defer c.i.mu.RUnlock()
-	us := c.matchUsers(c.i.st, q, c.q("includeInactive") == "true")
+	us := c.matchUsers(c.i.st, q, c.boolParam("includeInactive", false))
 	maxResults := c.intParam("maxResults", 50)
 	if maxResults <= 0 || maxResults > 1000 {
 		maxResults = 1000

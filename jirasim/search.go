@@ -310,7 +310,7 @@ func (c *rc) searchGet() {
 		req.Expand = strings.Split(e, ",")
 	}
 	if v := q.Get("validateQuery"); v != "" {
-		b := v != "false" && v != "none" && v != "warn"
+		b := !strings.EqualFold(v, "false") && v != "none" && v != "warn"
 		req.ValidateQuery = &b
 	}
 	c.search(req)
@@ -331,7 +331,7 @@ func (c *rc) searchPost() {
 	req := searchReq{JQL: raw.JQL, StartAt: raw.StartAt, MaxResults: raw.MaxResults, Fields: stringList(raw.Fields), Expand: stringList(raw.Expand)}
 	if len(raw.ValidateQuery) > 0 {
 		s := strings.Trim(string(raw.ValidateQuery), `"`)
-		b := s != "false" && s != "none" && s != "warn"
+		b := !strings.EqualFold(s, "false") && s != "none" && s != "warn"
 		req.ValidateQuery = &b
 	}
 	c.search(req)
