@@ -389,6 +389,11 @@ func (i *Instance) routes() *http.ServeMux {
 	h("POST "+api+"/issue/{id}/worklog", (*rc).addWorklog)
 	h("PUT "+api+"/issue/{id}/worklog/{id2}", (*rc).updateWorklog)
 	h("DELETE "+api+"/issue/{id}/worklog/{id2}", (*rc).deleteWorklog)
+	h("GET "+api+"/issueLinkType", (*rc).issueLinkTypes)
+	h("GET "+api+"/issueLinkType/{id}", (*rc).issueLinkType)
+	h("POST "+api+"/issueLink", (*rc).createIssueLink)
+	h("GET "+api+"/issueLink/{id}", (*rc).getIssueLink)
+	h("DELETE "+api+"/issueLink/{id}", (*rc).deleteIssueLink)
 	h("/", (*rc).notFoundAny)
 	return mux
 }

@@ -160,8 +160,9 @@ type state struct {
 	failures   map[string]int  // consecutive basic-auth failures per lower-case name
 	captcha    map[string]bool // users under CAPTCHA
 	buckets    map[string]*bucket
-	attachIdx  map[int64]*issue // attachment id -> issue
-	orgs       []*organization  // JSM organizations (instance-wide)
+	attachIdx  map[int64]*issue     // attachment id -> issue
+	orgs       []*organization      // JSM organizations (instance-wide)
+	issueLinks map[int64]*issueLink // links between issues (links.go)
 }
 
 func (st *state) next(kind string) int64 {

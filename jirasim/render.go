@@ -246,7 +246,7 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 	case "votes":
 		return obj{"self": c.base + "/rest/api/2/issue/" + is.key + "/votes", "votes": 0, "hasVoted": false}, true
 	case "issuelinks":
-		return []any{}, true
+		return c.issueLinksOf(st, is), true
 	case "subtasks":
 		out := []any{}
 		for _, s := range st.subtasks(is) {
