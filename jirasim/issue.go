@@ -105,6 +105,8 @@ func (c *rc) createIssue() {
 		errs["parent"] = "The issue type selected is not a sub-task, so a parent cannot be set."
 	} else if ok && st.issues[pid].proj != p {
 		errs["parent"] = "The parent issue must be in the same project."
+	} else if ok && findIssueType(st.issues[pid].str("issuetype")).Subtask {
+		errs["parent"] = "A sub-task cannot be the parent of another sub-task."
 	}
 	for _, pr := range in.Properties {
 		if msg := validProperty(pr.Key, pr.Value); msg != "" {

@@ -389,6 +389,7 @@ func (i *Instance) routes() *http.ServeMux {
 	h("POST "+api+"/issue/{id}/worklog", (*rc).addWorklog)
 	h("PUT "+api+"/issue/{id}/worklog/{id2}", (*rc).updateWorklog)
 	h("DELETE "+api+"/issue/{id}/worklog/{id2}", (*rc).deleteWorklog)
+	h("GET "+api+"/issue/{id}/subtask", (*rc).listSubtasks)
 	h("GET "+api+"/issueLinkType", (*rc).issueLinkTypes)
 	h("GET "+api+"/issueLinkType/{id}", (*rc).issueLinkType)
 	h("POST "+api+"/issueLink", (*rc).createIssueLink)

@@ -93,3 +93,49 @@ func TestIssueLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestSubtasks: a sub-task created under a parent by key, seen from both sides; a sub-task
+// type without a parent is refused with a parent error; deleting the parent needs
+// deleteSubtasks.
+func TestSubtasks(t *testing.T) {
+	Each(t, func(t *testing.T, tg *Target) {
+		e := setup(t, tg)
+		types, err := e.c.CreateMetaIssueTypes(e.ctx, tg.Project)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subType := ""
+		for _, it := range types {
+			if it.Subtask && subType == "" {
+				subType = it.ID
+			}
+		}
+		if subType == "" {
+			t.Skipf("project %s offers no sub-task type", tg.Project)
+		}
+		parent := e.create(t, "parent", nil)
+		sub := e.create(t, "sub-task", map[string]any{"issuetype": map[string]any{"id": subType}, "parent": map[string]any{"key": parent.Key}})
+		ps, _ := e.get(t, parent.Key, jira.GetIssueOptions{Fields: []string{"subtasks"}}).Subtasks()
+		if len(ps) != 1 || ps[0].Key != sub.Key || ps[0].ID != sub.ID || ps[0].Fields.IssueType == nil || !ps[0].Fields.IssueType.Subtask {
+			t.Errorf("parent's subtasks %+v", ps)
+		}
+		if p, ok := e.get(t, sub.Key, jira.GetIssueOptions{Fields: []string{"parent"}}).Parent(); !ok || p.Key != parent.Key || p.Fields.Summary != "parent" {
+			t.Errorf("sub-task's parent %+v", p)
+		}
+		_, err = e.c.CreateIssue(e.ctx, jira.IssueInput{Fields: map[string]any{"project": map[string]any{"key": tg.Project},
+			"issuetype": map[string]any{"id": subType}, "summary": "orphan", "labels": []string{e.runs}}})
+		if je := asError(t, err); je.Status != 400 || je.Errors["parent"] == "" {
+			t.Errorf("sub-task without parent: %v (errors %v)", err, je.Errors)
+		}
+		err = e.c.DeleteIssue(e.ctx, parent.Key, false)
+		if je := asError(t, err); je.Status != 400 {
+			t.Errorf("delete parent without deleteSubtasks: %v", err)
+		}
+		if err := e.c.DeleteIssue(e.ctx, parent.Key, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.c.GetIssue(e.ctx, sub.Key, jira.GetIssueOptions{}); !jira.IsNotFound(err) {
+			t.Errorf("sub-task after its parent's deletion: %v", err)
+		}
+	})
+}
