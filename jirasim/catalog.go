@@ -109,6 +109,7 @@ const (
 	kUsers       // multi-user picker (JSM Request participants): user keys
 	kOrgs        // JSM Organizations: organization ids
 	kSLA         // JSM SLA field: read-only, computed (servicedesk.go)
+	kEpicLink    // Jira Software Epic Link: the epic's issue id (epics.go)
 )
 
 type optionDef struct{ ID, Value string }
@@ -213,6 +214,10 @@ var fieldDefs = []*fieldDef{
 		Clause: []string{"cf[10104]", "Deadline At"}, Type: "datetime", CustomType: "com.atlassian.jira.plugin.system.customfieldtypes:datetime", CustomID: 10104, Kind: kDateTime},
 	{ID: cfUser, Name: "Reviewer", Custom: true, Orderable: true, Navigable: true, Searchable: true,
 		Clause: []string{"cf[10105]", "Reviewer"}, Type: "user", CustomType: "com.atlassian.jira.plugin.system.customfieldtypes:userpicker", CustomID: 10105, Kind: kUser},
+	{ID: cfEpicLink, Name: "Epic Link", Custom: true, Orderable: true, Navigable: true, Searchable: true,
+		Clause: []string{"cf[10106]", "Epic Link"}, Type: "any", CustomType: "com.pyxis.greenhopper.jira:gh-epic-link", CustomID: 10106, Kind: kEpicLink},
+	{ID: cfEpicName, Name: "Epic Name", Custom: true, Orderable: true, Navigable: true, Searchable: true,
+		Clause: []string{"cf[10107]", "Epic Name"}, Type: "string", CustomType: "com.pyxis.greenhopper.jira:gh-epic-label", CustomID: 10107, Kind: kString},
 	{ID: cfRequestType, Name: "Customer Request Type", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
 		Clause: []string{"cf[10200]", "Customer Request Type"}, Type: "sd-customerrequesttype", CustomType: "com.atlassian.servicedesk:vp-origin", CustomID: 10200, Kind: kRequestType},
 	{ID: cfParticipants, Name: "Request participants", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,

@@ -55,7 +55,14 @@
 // "Effort Points" (number), customfield_10102 "Severity" (select: S1 - Critical
 // 10200, S2 - Major 10201, S3 - Minor 10202), customfield_10103 "Platforms"
 // (multi select: Linux 10300, macOS 10301, Windows 10302), customfield_10104
-// "Deadline At" (datetime), customfield_10105 "Reviewer" (user picker).
+// "Deadline At" (datetime), customfield_10105 "Reviewer" (user picker), and Jira Software's
+// customfield_10106 "Epic Link" (gh-epic-link; the epic's key; not on epics and sub-tasks)
+// and customfield_10107 "Epic Name" (gh-epic-label; on epics only, required there; see
+// epics.go). JQL accepts custom fields by name ("Epic Link" = KEY) as well as cf[id].
+//
+// Issue links (links.go): types Blocks 10000, Cloners 10001, Duplicate 10002, Relates 10003;
+// POST /issueLink reads "outwardIssue <outward> inwardIssue". Sub-tasks: subtasks.go (DC has
+// no REST move; Instance.MoveSubtask stands in for the web UI's Change parent).
 //
 // Screens: the create and edit screens hold every editable field except
 // resolution (set it through the Done transition), so PUT {"fields":{"resolution":..}}

@@ -108,6 +108,7 @@ func (c *rc) createIssue() {
 	} else if ok && findIssueType(st.issues[pid].str("issuetype")).Subtask {
 		errs["parent"] = "A sub-task cannot be the parent of another sub-task."
 	}
+	epicRules(it, next, errs)
 	for _, pr := range in.Properties {
 		if msg := validProperty(pr.Key, pr.Value); msg != "" {
 			c.json(http.StatusBadRequest, errBody(msg))
@@ -154,6 +155,7 @@ func (c *rc) createIssue() {
 	st.issues[is.id] = is
 	st.byKey[is.key] = is
 	st.reindex(is, now, time.Duration(c.i.knobs.Get().IndexLag))
+	c.epicChildren(st, is, nil, next[cfEpicLink])
 	id := strconv.FormatInt(is.id, 10)
 	c.json(http.StatusCreated, obj{"id": id, "key": is.key, "self": c.base + "/rest/api/2/issue/" + id})
 }
@@ -194,6 +196,9 @@ func (c *rc) editIssue() {
 	if !valueEqual(next["parent"], is.fields["parent"]) {
 		errs["parent"] = cannotBeSet("parent")
 	}
+	if t := findIssueType(asStr(next["issuetype"])); t != nil {
+		epicRules(t, next, errs)
+	}
 	if len(errs) > 0 {
 		c.json(http.StatusBadRequest, fieldErrs(errs))
 		return
@@ -212,10 +217,12 @@ func (c *rc) editIssue() {
 		c.json(http.StatusBadRequest, fieldErrs(map[string]string{"comment": msg}))
 		return
 	}
+	oldEpic := is.fields[cfEpicLink]
 	is.fields = next
 	if len(items) > 0 || len(cops) > 0 {
 		c.touch(st, is, items)
 	}
+	c.epicChildren(st, is, oldEpic, next[cfEpicLink])
 	c.noContent()
 }
 

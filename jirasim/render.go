@@ -344,6 +344,8 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 		return out, true
 	case kOption:
 		return c.optionBean(v.(string), f), true
+	case kEpicLink:
+		return epicKey(st, v), true
 	case kOptions:
 		out := []any{}
 		for _, id := range v.([]string) {
@@ -548,6 +550,9 @@ func (c *rc) fieldMeta(st *state, p *project, screen map[string]bool, it *issueT
 		if f.Kind == kParent && (it == nil || !it.Subtask) {
 			continue
 		}
+		if !epicFieldApplies(f.ID, it) {
+			continue
+		}
 		out[f.ID] = c.oneFieldMeta(st, p, f, it, create)
 	}
 	return out
@@ -563,6 +568,8 @@ func (c *rc) oneFieldMeta(st *state, p *project, f *fieldDef, it *issueTypeDef, 
 		m["required"] = true
 	case "parent":
 		m["required"] = it != nil && it.Subtask
+	case cfEpicName:
+		m["required"] = it != nil && it.ID == issueTypeEpic
 	case "reporter":
 		m["required"] = true
 	}

@@ -114,6 +114,10 @@ func (d *jdoc) Values(field string) []string {
 			}
 		case kNumber:
 			return []string{strconv.FormatFloat(v.(float64), 'f', -1, 64)}
+		case kEpicLink:
+			if e := d.st.issues[v.(int64)]; e != nil {
+				return []string{e.key, strconv.FormatInt(e.id, 10)}
+			}
 		case kString, kText:
 			return []string{v.(string)}
 		}
@@ -362,6 +366,7 @@ func (c *rc) search(req searchReq) {
 		c.fail(http.StatusBadRequest, msg)
 		return
 	}
+	query.ResolveNames(customFieldByName)
 	c.i.mu.RLock()
 	defer c.i.mu.RUnlock()
 	st := c.i.st
