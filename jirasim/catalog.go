@@ -110,6 +110,7 @@ const (
 	kOrgs        // JSM Organizations: organization ids
 	kSLA         // JSM SLA field: read-only, computed (servicedesk.go)
 	kEpicLink    // Jira Software Epic Link: the epic's issue id (epics.go)
+	kSecurity    // issue security level: the level id (security.go)
 )
 
 type optionDef struct{ ID, Value string }
@@ -179,6 +180,7 @@ var fieldDefs = []*fieldDef{
 	{ID: "fixVersions", Name: "Fix Version/s", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"fixVersion"}, Type: "array", Items: "version", Kind: kVersions},
 	{ID: "versions", Name: "Affects Version/s", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"affectedVersion"}, Type: "array", Items: "version", Kind: kVersions},
 	{ID: "duedate", Name: "Due Date", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"due", "duedate"}, Type: "date", Kind: kDate},
+	{ID: "security", Name: "Security Level", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"level"}, Type: "securitylevel", Kind: kSecurity},
 	{ID: "parent", Name: "Parent", Orderable: false, Navigable: true, Searchable: false, Clause: []string{"parent"}, Type: "issuelink", Kind: kParent},
 	{ID: "created", Name: "Created", Navigable: true, Searchable: true, Clause: []string{"created", "createdDate"}, Type: "datetime", Kind: kReadOnly},
 	{ID: "updated", Name: "Updated", Navigable: true, Searchable: true, Clause: []string{"updated", "updatedDate"}, Type: "datetime", Kind: kReadOnly},

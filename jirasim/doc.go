@@ -25,6 +25,12 @@
 // (ids 10100..), versions 1.0/1.1/2.0 (ids 10100..). Issue ids start at 10000
 // (A), 20000 (AB), 30000 (B) so an id sent to the wrong Jira answers 404.
 //
+// Every instance also has SIMPLE "Simple Flow" (id 10002), a software project on Jira
+// Software's simplified workflow: global transitions 11 To Do, 21 In Progress, 31 Done,
+// each available from every status including the current one (workflow.go). ALPHA and
+// BETA have an issue security scheme: levels Staff 10100 (admin, airlock, alice) and
+// Management 10101 (admin, alice); bob is in neither (security.go).
+//
 // Instance A also has HELP "Help Desk" (id 10001), a service project (projectTypeKey
 // "service_desk", Jira Service Management): service desk 1, portal key "help", request types Get
 // IT help 1 (help/getithelp), Fix an account problem 2, Report a system problem 3, organizations

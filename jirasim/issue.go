@@ -28,7 +28,10 @@ func (c *rc) visibleIssue(st *state, ref string) *issue {
 	if c.u == nil {
 		return nil
 	}
-	return st.issue(ref)
+	if is := st.issue(ref); is != nil && c.canSeeLevel(st, is) {
+		return is
+	}
+	return nil
 }
 
 func (c *rc) getIssue() {
@@ -108,7 +111,7 @@ func (c *rc) createIssue() {
 	} else if ok && findIssueType(st.issues[pid].str("issuetype")).Subtask {
 		errs["parent"] = "A sub-task cannot be the parent of another sub-task."
 	}
-	epicRules(it, next, errs)
+	typeRules(it, next, errs)
 	for _, pr := range in.Properties {
 		if msg := validProperty(pr.Key, pr.Value); msg != "" {
 			c.json(http.StatusBadRequest, errBody(msg))
@@ -197,7 +200,7 @@ func (c *rc) editIssue() {
 		errs["parent"] = cannotBeSet("parent")
 	}
 	if t := findIssueType(asStr(next["issuetype"])); t != nil {
-		epicRules(t, next, errs)
+		typeRules(t, next, errs)
 	}
 	if len(errs) > 0 {
 		c.json(http.StatusBadRequest, fieldErrs(errs))
@@ -328,9 +331,10 @@ func (c *rc) doTransition() {
 	}
 	tid := strings.Trim(string(in.Transition.ID), `"`)
 	var tr *transitionDef
-	for n := range transitions {
-		if transitions[n].ID == tid && contains(transitions[n].From, is.str("status")) {
-			tr = &transitions[n]
+	wf := is.proj.workflow()
+	for n := range wf {
+		if wf[n].ID == tid && contains(wf[n].From, is.str("status")) {
+			tr = &wf[n]
 		}
 	}
 	if tr == nil {
@@ -338,7 +342,7 @@ func (c *rc) doTransition() {
 		return
 	}
 	screen := map[string]bool{"comment": true}
-	if tr.To == statusDone {
+	if tr.To == statusDone && !is.proj.simplified {
 		screen["resolution"] = true
 	}
 	next, cops, errs := c.computeEdit(st, is.proj, is.fields, &in, screen, nil)
@@ -351,14 +355,18 @@ func (c *rc) doTransition() {
 		if _, ok := next["resolution"]; !ok {
 			next["resolution"] = defaultResolution
 		}
-		is.resolutionDate = now
+		if is.str("status") != statusDone || is.resolutionDate.IsZero() {
+			is.resolutionDate = now
+		}
 	} else {
 		delete(next, "resolution")
 		is.resolutionDate = time.Time{}
 	}
 	items := c.diffItems(st, is.proj, is.fields, next)
 	from, to := findStatus(is.str("status")), findStatus(tr.To)
-	items = append(items, histItem{Field: "status", FieldType: "jira", From: sp(from.ID), FromString: sp(from.Name), To: sp(to.ID), ToString: sp(to.Name)})
+	if from != to { // a looped transition (simplified workflows) changes no status
+		items = append(items, histItem{Field: "status", FieldType: "jira", From: sp(from.ID), FromString: sp(from.Name), To: sp(to.ID), ToString: sp(to.Name)})
+	}
 	next["status"] = tr.To
 	if msg := c.applyCommentOps(st, is, cops); msg != "" {
 		c.json(http.StatusBadRequest, fieldErrs(map[string]string{"comment": msg}))

@@ -390,6 +390,8 @@ func (i *Instance) routes() *http.ServeMux {
 	h("PUT "+api+"/issue/{id}/worklog/{id2}", (*rc).updateWorklog)
 	h("DELETE "+api+"/issue/{id}/worklog/{id2}", (*rc).deleteWorklog)
 	h("GET "+api+"/issue/{id}/subtask", (*rc).listSubtasks)
+	h("GET "+api+"/securitylevel/{id}", (*rc).getSecurityLevel)
+	h("GET "+api+"/project/{id}/securitylevel", (*rc).projectSecurityLevels)
 	h("GET "+api+"/issueLinkType", (*rc).issueLinkTypes)
 	h("GET "+api+"/issueLinkType/{id}", (*rc).issueLinkType)
 	h("POST "+api+"/issueLink", (*rc).createIssueLink)

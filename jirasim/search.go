@@ -392,13 +392,16 @@ func (c *rc) search(req searchReq) {
 	knobs := c.i.knobs.Get()
 	lag := time.Duration(knobs.IndexLag)
 	view := func(is *issue) *issue {
+		v := is
 		if lag > 0 {
-			return is.indexedAt(now.Add(-lag))
+			v = is.indexedAt(now.Add(-lag))
+		} else if is.deleted {
+			v = nil
 		}
-		if is.deleted {
+		if v != nil && !c.canSeeLevel(st, v) {
 			return nil
 		}
-		return is
+		return v
 	}
 	var hits []*jdoc
 	for _, is := range st.issues {
