@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Issue links between two issues of one instance, as Jira Server/DC 9.x has them.
@@ -267,4 +268,28 @@ func (c *rc) deleteIssueLink() {
 		c.touch(st, dst, onDst)
 	}
 	c.noContent()
+}
+
+// LinkedTo answers JQL linkedIssues(key[, linkType]): is this issue linked to key? linkType
+// is a link description as seen from key ("blocks": key blocks this issue) or a type name.
+func (d *jdoc) LinkedTo(key, linkType string) bool {
+	other := d.st.issue(key)
+	if other == nil {
+		return false
+	}
+	for _, l := range d.st.issueLinks {
+		var desc string
+		switch {
+		case l.src == other.id && l.dst == d.is.id:
+			desc = l.typ.Outward
+		case l.dst == other.id && l.src == d.is.id:
+			desc = l.typ.Inward
+		default:
+			continue
+		}
+		if linkType == "" || strings.EqualFold(linkType, desc) || strings.EqualFold(linkType, l.typ.Name) {
+			return true
+		}
+	}
+	return false
 }

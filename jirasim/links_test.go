@@ -1,6 +1,7 @@
 package jirasim
 
 import (
+	"net/url"
 	"testing"
 	"time"
 )
@@ -112,4 +113,46 @@ func TestIssueLinkErrors(t *testing.T) {
 	if n := len(dig(call(t, a, "GET", "/rest/api/2/issue/"+k1, "airlock", nil).obj(t), "fields", "issuelinks").([]any)); n != 0 {
 		t.Errorf("%d links to a deleted issue", n)
 	}
+}
+
+func TestJQLLinkedIssuesAndParent(t *testing.T) {
+	_, a := tsim(t)
+	_, k1 := createIssue(t, a, nil)
+	_, k2 := createIssue(t, a, nil)
+	_, k3 := createIssue(t, a, nil)
+	_, sub := createIssue(t, a, map[string]any{"issuetype": map[string]string{"name": "Sub-task"}, "parent": map[string]string{"key": k3}})
+	mustStatus(t, call(t, a, "POST", "/rest/api/2/issueLink", "airlock", map[string]any{"type": map[string]string{"name": "Blocks"},
+		"outwardIssue": map[string]string{"key": k1}, "inwardIssue": map[string]string{"key": k2}}), 201)
+	keys := func(q string) map[string]bool {
+		t.Helper()
+		r := call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape(q), "airlock", nil)
+		mustStatus(t, r, 200)
+		out := map[string]bool{}
+		for _, is := range dig(r.obj(t), "issues").([]any) {
+			out[dig(is, "key").(string)] = true
+		}
+		return out
+	}
+	for q, want := range map[string][]string{
+		"issue in linkedIssues(" + k1 + ")":                  {k2},
+		"issue in linkedIssues(" + k2 + ")":                  {k1},
+		`issue in linkedIssues(` + k1 + `, "blocks")`:        {k2},
+		`issue in linkedIssues(` + k1 + `, "is blocked by")`: {},
+		`issue in linkedIssues(` + k2 + `, "is blocked by")`: {k1},
+		"key in linkedIssues(" + k3 + ")":                    {},
+		"parent = " + k3:                                     {sub},
+		"parent in (" + k1 + ", " + k3 + ")":                 {sub},
+	} {
+		got := keys(q)
+		if len(got) != len(want) {
+			t.Errorf("%s: %v, want %v", q, got, want)
+		}
+		for _, k := range want {
+			if !got[k] {
+				t.Errorf("%s: %v, want %v", q, got, want)
+			}
+		}
+	}
+	mustStatus(t, call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("summary in linkedIssues("+k1+")"), "airlock", nil), 400)
+	mustStatus(t, call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("issue in linkedIssues()"), "airlock", nil), 400)
 }

@@ -116,6 +116,7 @@ var fieldAliases = map[string]string{
 	"component":       "component",
 	"fixversion":      "fixversion",
 	"affectedversion": "affectedversion",
+	"parent":          "parent",
 	"created":         "created",
 	"createddate":     "created",
 	"updated":         "updated",
