@@ -75,4 +75,10 @@ func TestSubtasks(t *testing.T) {
 	if n := len(dig(call(t, a, "GET", "/rest/api/2/issue/"+p1, "airlock", nil).obj(t), "fields", "subtasks").([]any)); n != 1 {
 		t.Errorf("old parent has %d sub-tasks", n)
 	}
+	// The same through the admin endpoint, back to p1.
+	mustStatus(t, call(t, a, "POST", "/__sim/move-subtask", "", map[string]string{"subtask": s1, "parent": p1, "username": "bob"}), 200)
+	mustStatus(t, call(t, a, "POST", "/__sim/move-subtask", "", map[string]string{"subtask": s1, "parent": "ALPHA-999", "username": "bob"}), 400)
+	if dig(call(t, a, "GET", "/rest/api/2/issue/"+s1, "airlock", nil).obj(t), "fields", "parent", "key") != p1 {
+		t.Error("admin move-subtask did not move")
+	}
 }
