@@ -259,7 +259,7 @@ func TestEditChangelogAndUpdated(t *testing.T) {
 		{"comment", "POST", "/comment", map[string]any{"body": "hi"}, 201, nil},
 		{"transition done", "POST", "/transitions", map[string]any{"transition": map[string]string{"id": "31"}}, 204, []string{"resolution", "status"}},
 		{"transition unavailable", "POST", "/transitions", map[string]any{"transition": map[string]string{"id": "11"}}, 400, nil},
-		{"worklog", "POST", "/worklog", map[string]any{"timeSpent": "1h 30m", "started": "2024-03-01T09:00:00.000+0000"}, 201, []string{"timespent", "WorklogId"}},
+		{"worklog", "POST", "/worklog", map[string]any{"timeSpent": "1h 30m", "started": "2024-03-01T09:00:00.000+0000"}, 201, []string{"timeestimate", "timespent", "WorklogId"}}, // auto adjust: no estimate -> 0, as Jira
 		{"remote link", "POST", "/remotelink", map[string]any{"globalId": "g1", "object": map[string]string{"url": "http://x", "title": "X"}}, 201, []string{"RemoteIssueLink"}},
 		{"remote link update by globalId", "POST", "/remotelink", map[string]any{"globalId": "g1", "object": map[string]string{"url": "http://y", "title": "Y"}}, 200, []string{"RemoteIssueLink"}},
 		{"reopen", "POST", "/transitions", map[string]any{"transition": map[string]string{"id": "21"}}, 204, []string{"resolution", "status"}},

@@ -139,6 +139,8 @@ func (f *fieldDef) operations() []string {
 		return []string{"add", "set", "remove"}
 	case kComment:
 		return []string{"add", "edit", "remove"}
+	case kTimeTracking:
+		return []string{"set", "edit"}
 	case kReadOnly, kSLA:
 		return []string{}
 	}
@@ -198,7 +200,7 @@ var fieldDefs = []*fieldDef{
 	{ID: "aggregatetimeestimate", Name: "Σ Remaining Estimate", Navigable: true, Searchable: false, Clause: []string{}, Type: "number", Kind: kReadOnly},
 	{ID: "aggregatetimeoriginalestimate", Name: "Σ Original Estimate", Navigable: true, Searchable: false, Clause: []string{}, Type: "number", Kind: kReadOnly},
 	{ID: "aggregateprogress", Name: "Σ Progress", Navigable: true, Searchable: false, Clause: []string{}, Type: "progress", Kind: kReadOnly},
-	{ID: "timetracking", Name: "Time tracking", Orderable: true, Navigable: false, Searchable: true, Clause: []string{}, Type: "timetracking", Kind: kReadOnly},
+	{ID: "timetracking", Name: "Time tracking", Orderable: true, Navigable: false, Searchable: true, Clause: []string{}, Type: "timetracking", Kind: kTimeTracking},
 	{ID: "comment", Name: "Comment", Orderable: true, Navigable: false, Searchable: true, Clause: []string{"comment"}, Type: "comments-page", Kind: kComment},
 	{ID: "attachment", Name: "Attachment", Orderable: true, Navigable: false, Searchable: true, Clause: []string{"attachments"}, Type: "array", Items: "attachment", Kind: kReadOnly},
 	{ID: "worklog", Name: "Log Work", Orderable: true, Navigable: false, Searchable: true, Clause: []string{}, Type: "array", Items: "worklog", Kind: kReadOnly},

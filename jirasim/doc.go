@@ -84,12 +84,19 @@
 //   - updated is bumped by field edits, transitions, comments, attachments,
 //     worklogs and remote links. Changelog entries are written for field edits,
 //     transitions (resolution, status), attachments (Attachment), worklogs
-//     (timespent, WorklogId) and remote links (RemoteIssueLink). Comments bump
+//     (timeestimate, timespent, WorklogId; WorklogTimeSpent on delete), estimate edits
+//     (timeoriginalestimate, timeestimate) and remote links (RemoteIssueLink). Comments bump
 //     updated but write no changelog entry, as on real Jira. Issue entity properties
 //     neither bump updated nor write history. Comment properties (set on create, read
 //     with expand=properties, changed at /rest/api/2/comment/{id}/properties) write no
 //     history and leave the comment's updated alone, but bump the issue's updated so a
 //     poll sees a service desk comment turned internal or public (commentprops.go says why).
+//   - Time tracking (timetracking.go): timetracking is settable on create and edit
+//     (originalEstimate, remainingEstimate); worklogs move the remaining estimate per
+//     adjustEstimate (worklogs.go). Watchers, PUT /issue/{k}/assignee (watchers.go) and
+//     POST /issue/bulk (bulk.go) behave as their files say; creator and reporter watch a
+//     new issue. The worklog feeds /worklog/updated, /worklog/deleted and /worklog/list
+//     (worklogfeed.go) leave out the last minute, as Jira does.
 //   - Anonymous requests (no Authorization) see nothing: /myself and user
 //     endpoints answer 401 JSON, issues 404, search an empty page, /project [].
 //   - Bad credentials: 401 HTML with X-Seraph-LoginReason: AUTHENTICATED_FAILED.

@@ -188,6 +188,8 @@ func (c *rc) parseValue(st *state, p *project, f *fieldDef, raw json.RawMessage)
 			return nil, ""
 		}
 		return out, ""
+	case kTimeTracking:
+		return parseTimeTracking(raw)
 	case kRequestType:
 		return parseRequestType(p, raw)
 	case kComponents, kVersions, kOptions, kUsers, kOrgs:
@@ -403,7 +405,7 @@ func (c *rc) computeEdit(st *state, p *project, cur map[string]any, in *issueInp
 					cops = append(cops, co)
 					continue
 				}
-				if op == "set" {
+				if op == "set" || (op == "edit" && f.Kind == kTimeTracking) {
 					v, msg := c.parseValue(st, p, f, raw)
 					if msg != "" {
 						errs[id] = msg
@@ -443,6 +445,7 @@ func (c *rc) computeEdit(st *state, p *project, cur map[string]any, in *issueInp
 			}
 		}
 	}
+	applyTimeTracking(cur, next)
 	return next, cops, errs
 }
 
@@ -661,6 +664,7 @@ func (c *rc) diffItems(st *state, p *project, old, next map[string]any) []histIt
 		}
 		items = append(items, it)
 	}
+	items = append(items, estimateItems(old, next)...)
 	return items
 }
 

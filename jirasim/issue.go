@@ -155,6 +155,7 @@ func (c *rc) createIssue() {
 		cm.setProps(co.props)
 		is.comments = append(is.comments, cm)
 	}
+	is.autowatch(c.u.key, is.str("reporter"))
 	st.issues[is.id] = is
 	st.byKey[is.key] = is
 	st.reindex(is, now, time.Duration(c.i.knobs.Get().IndexLag))

@@ -397,6 +397,14 @@ func (i *Instance) routes() *http.ServeMux {
 	h("POST "+api+"/issueLink", (*rc).createIssueLink)
 	h("GET "+api+"/issueLink/{id}", (*rc).getIssueLink)
 	h("DELETE "+api+"/issueLink/{id}", (*rc).deleteIssueLink)
+	h("GET "+api+"/issue/{id}/watchers", (*rc).getWatchers)
+	h("POST "+api+"/issue/{id}/watchers", (*rc).addWatcher)
+	h("DELETE "+api+"/issue/{id}/watchers", (*rc).removeWatcher)
+	h("PUT "+api+"/issue/{id}/assignee", (*rc).assign)
+	h("POST "+api+"/issue/bulk", (*rc).bulkCreate)
+	h("GET "+api+"/worklog/updated", (*rc).worklogsUpdated)
+	h("GET "+api+"/worklog/deleted", (*rc).worklogsDeleted)
+	h("POST "+api+"/worklog/list", (*rc).worklogList)
 	h("/", (*rc).notFoundAny)
 	return mux
 }

@@ -108,6 +108,7 @@ type issue struct {
 	attachments    []*attachment
 	worklogs       []*worklog
 	links          []*remoteLink
+	watchers       []string // user keys, in the order they started watching (watchers.go)
 	props          map[string]json.RawMessage
 	propOrder      []string
 	histories      []*history
@@ -135,6 +136,7 @@ func (is *issue) clone() *issue {
 	c.worklogs = append([]*worklog(nil), is.worklogs...)
 	c.attachments = append([]*attachment(nil), is.attachments...)
 	c.histories = append([]*history(nil), is.histories...)
+	c.watchers = append([]string(nil), is.watchers...)
 	c.versions = nil
 	return &c
 }
@@ -164,6 +166,7 @@ type state struct {
 	buckets    map[string]*bucket
 	attachIdx  map[int64]*issue     // attachment id -> issue
 	orgs       []*organization      // JSM organizations (instance-wide)
+	wlDeleted  []wlDeletion         // deleted worklogs, oldest first (worklogfeed.go)
 	issueLinks map[int64]*issueLink // links between issues (links.go)
 }
 

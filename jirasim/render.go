@@ -220,6 +220,9 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 		}
 		return c.renderJSM(st, is, f, v, has), true
 	}
+	if v, ok := c.renderTime(st, is, f.ID); ok {
+		return v, true
+	}
 	switch f.ID {
 	case "project":
 		return c.projectShort(is.proj), true
@@ -245,7 +248,7 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 	case "lastViewed":
 		return nil, true
 	case "watches":
-		return obj{"self": c.base + "/rest/api/2/issue/" + is.key + "/watchers", "watchCount": 0, "isWatching": false}, true
+		return c.watchesBean(is), true
 	case "votes":
 		return obj{"self": c.base + "/rest/api/2/issue/" + is.key + "/votes", "votes": 0, "hasVoted": false}, true
 	case "issuelinks":
@@ -264,26 +267,6 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 			return nil, false
 		}
 		return c.issueRef(st, st.issues[pid]), true
-	case "workratio":
-		return -1, true
-	case "progress", "aggregateprogress":
-		s := is.timeSpent()
-		if s == 0 {
-			return obj{"progress": 0, "total": 0}, true
-		}
-		return obj{"progress": s, "total": s, "percent": 100}, true
-	case "timespent", "aggregatetimespent":
-		if s := is.timeSpent(); s > 0 {
-			return s, true
-		}
-		return nil, true
-	case "timeestimate", "timeoriginalestimate", "aggregatetimeestimate", "aggregatetimeoriginalestimate":
-		return nil, true
-	case "timetracking":
-		if s := is.timeSpent(); s > 0 {
-			return obj{"timeSpent": formatSpent(s), "timeSpentSeconds": s}, true
-		}
-		return obj{}, true
 	case "comment":
 		cms := c.visibleComments(is)
 		out := make([]any, 0, len(cms))
@@ -298,14 +281,15 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 		}
 		return out, true
 	case "worklog":
+		vis := c.visibleWorklogs(is)
 		out := []any{}
-		for _, w := range is.worklogs {
+		for _, w := range vis {
 			if len(out) == 20 {
 				break
 			}
 			out = append(out, c.worklogBean(is, w, st))
 		}
-		return obj{"startAt": 0, "maxResults": 20, "total": len(is.worklogs), "worklogs": out}, true
+		return obj{"startAt": 0, "maxResults": 20, "total": len(vis), "worklogs": out}, true
 	}
 	if !has {
 		if f.Kind == kLabels || (!f.Custom && (f.Kind == kComponents || f.Kind == kVersions)) {

@@ -25,6 +25,7 @@ type rc struct {
 	r    *http.Request
 	u    *user // nil = anonymous
 	base string
+	agg  map[*issue]timeValues // aggregate time tracking per issue, for this request (timetracking.go)
 }
 
 type statusWriter struct {
