@@ -66,6 +66,10 @@ func (d *jdoc) Values(field string) []string {
 		return namesOf(is.proj, fieldByID["fixVersions"], is.strs("fixVersions"))
 	case "affectedversion":
 		return namesOf(is.proj, fieldByID["versions"], is.strs("versions"))
+	case "level":
+		if l := d.st.levelOf(is); l != nil {
+			return []string{l.name, l.id}
+		}
 	case "parent":
 		if pid, ok := is.fields["parent"].(int64); ok {
 			if p := d.st.issues[pid]; p != nil {

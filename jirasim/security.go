@@ -17,7 +17,7 @@ import (
 // in projects with a scheme (elsewhere it cannot be set). A sub-task has its parent's level
 // (Jira keeps them equal) and the field cannot be set on it. A change writes a "security"
 // history item (from/to ids, fromString/toString names). GET /securitylevel/{id} and
-// GET /project/{key}/securitylevel list levels.
+// GET /project/{key}/securitylevel list levels. JQL: level = NAME or id, level IS EMPTY.
 
 // SeedSecurityLevel is one level of a project's issue security scheme.
 type SeedSecurityLevel struct {

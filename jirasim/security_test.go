@@ -38,6 +38,16 @@ func TestSecurityLevels(t *testing.T) {
 	if s := search("airlock"); !s[open] || !s[staff] || s[mgmt] {
 		t.Errorf("airlock's search %v", s)
 	}
+	for q, want := range map[string]bool{"level = Staff": true, "level = 10100": true, "level is EMPTY": false, "level != Staff": false} {
+		r := call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("project = ALPHA AND key = "+staff+" AND "+q), "airlock", nil)
+		mustStatus(t, r, 200)
+		if got := len(dig(r.obj(t), "issues").([]any)) == 1; got != want {
+			t.Errorf("%s matched %v", q, got)
+		}
+	}
+	if r := call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("key = "+open+" AND level is EMPTY"), "airlock", nil); len(dig(r.obj(t), "issues").([]any)) != 1 {
+		t.Errorf("level is EMPTY missed %s: %s", open, r.raw)
+	}
 
 	// A sub-task has its parent's level and cannot have its own.
 	_, sub := createIssue(t, a, map[string]any{"issuetype": map[string]string{"name": "Sub-task"}, "parent": map[string]string{"key": staff}})

@@ -117,6 +117,7 @@ var fieldAliases = map[string]string{
 	"fixversion":      "fixversion",
 	"affectedversion": "affectedversion",
 	"parent":          "parent",
+	"level":           "level",
 	"created":         "created",
 	"createddate":     "created",
 	"updated":         "updated",

@@ -10,7 +10,7 @@
 // Fields, case-insensitive, with aliases: project; key (issuekey, issue); id; issuetype (type);
 // status; priority; resolution; labels; summary; description; comment; environment; text;
 // assignee; reporter; creator; component; fixVersion; affectedVersion; parent (key or id of a
-// sub-task's parent); created (createdDate);
+// sub-task's parent); level (security level name or id); created (createdDate);
 // updated (updatedDate); resolved (resolutionDate); duedate (due); custom fields as cf[10001] or
 // customfield_10001 (passed to the Doc as "customfield_10001").
 //

@@ -44,7 +44,7 @@ const (
 func kindOf(name string) fieldKind {
 	switch name {
 	case "project", "issuetype", "status", "priority", "resolution", "labels", "assignee", "reporter",
-		"creator", "component", "fixversion", "affectedversion", "parent":
+		"creator", "component", "fixversion", "affectedversion", "parent", "level":
 		return kindValue
 	case "key", "id":
 		return kindKey
