@@ -1,7 +1,10 @@
 package jirasim
 
 import (
+	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -155,4 +158,37 @@ func TestJQLLinkedIssuesAndParent(t *testing.T) {
 	}
 	mustStatus(t, call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("summary in linkedIssues("+k1+")"), "airlock", nil), 400)
 	mustStatus(t, call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape("issue in linkedIssues()"), "airlock", nil), 400)
+}
+
+// TestIssueLinkFixtureKeys compares an issuelinks entry, its type and its short issue with
+// the JRJC capture of Jira 5.0 (valid-5.0.json).
+func TestIssueLinkFixtureKeys(t *testing.T) {
+	dir := fixturesDir(t)
+	raw, err := os.ReadFile(filepath.Join(dir, "jrjc/issue/valid-5.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jrjc map[string]any
+	if err := json.Unmarshal(raw, &jrjc); err != nil {
+		t.Fatal(err)
+	}
+	want := dig(jrjc, "fields", "issuelinks").([]any)[0]
+	_, a := tsim(t)
+	_, k1 := createIssue(t, a, nil)
+	_, k2 := createIssue(t, a, nil)
+	mustStatus(t, call(t, a, "POST", "/rest/api/2/issueLink", "airlock", map[string]any{"type": map[string]string{"name": "Duplicate"},
+		"outwardIssue": map[string]string{"key": k2}, "inwardIssue": map[string]string{"key": k1}}), 201)
+	got := dig(call(t, a, "GET", "/rest/api/2/issue/"+k1, "airlock", nil).obj(t), "fields", "issuelinks").([]any)[0]
+	for _, c := range []struct {
+		name      string
+		want, got any
+	}{
+		{"link", want, got}, {"type", dig(want, "type"), dig(got, "type")},
+		{"inwardIssue", dig(want, "inwardIssue"), dig(got, "inwardIssue")},
+		{"inwardIssue.fields", dig(want, "inwardIssue", "fields"), dig(got, "inwardIssue", "fields")},
+	} {
+		if m := missing(keysOf(c.want), c.got); len(m) > 0 {
+			t.Errorf("%s lacks %v (have %v)", c.name, m, keysOf(c.got))
+		}
+	}
 }
