@@ -330,6 +330,7 @@ type Transition struct {
 	IsGlobal      bool                 `json:"isGlobal,omitempty"`
 	IsInitial     bool                 `json:"isInitial,omitempty"`
 	IsConditional bool                 `json:"isConditional,omitempty"`
+	IsLooped      bool                 `json:"isLooped,omitempty"` // leads to the current status (simplified workflows)
 	Fields        map[string]FieldMeta `json:"fields,omitempty"`
 }
 

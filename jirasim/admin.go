@@ -23,6 +23,7 @@ import (
 //	POST /__sim/tokens           {"username","token"}: add a Personal Access Token
 //	POST /__sim/timezone         {"username","timeZone"}: set a user's profile zone
 //	POST /__sim/screens          {"project","create":[...],"edit":[...]}: set a project's screens
+//	POST /__sim/move-subtask     {"subtask","parent","username"}: the web UI's "Change parent"
 func (i *Instance) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, i.cp+"/__sim"), "/")
 	bad := func(err error) { writeJSON(w, http.StatusBadRequest, errBody(err.Error())) }
@@ -147,6 +148,16 @@ func (i *Instance) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := i.SetScreens(in.Project, in.Create, in.Edit); err != nil {
+			bad(err)
+			return
+		}
+		ok()
+	case "POST /move-subtask":
+		var in struct{ Subtask, Parent, Username string }
+		if !decode(&in) {
+			return
+		}
+		if err := i.MoveSubtask(in.Subtask, in.Parent, in.Username); err != nil {
 			bad(err)
 			return
 		}

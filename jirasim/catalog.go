@@ -109,6 +109,8 @@ const (
 	kUsers       // multi-user picker (JSM Request participants): user keys
 	kOrgs        // JSM Organizations: organization ids
 	kSLA         // JSM SLA field: read-only, computed (servicedesk.go)
+	kEpicLink    // Jira Software Epic Link: the epic's issue id (epics.go)
+	kSecurity    // issue security level: the level id (security.go)
 )
 
 type optionDef struct{ ID, Value string }
@@ -180,6 +182,7 @@ var fieldDefs = []*fieldDef{
 	{ID: "fixVersions", Name: "Fix Version/s", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"fixVersion"}, Type: "array", Items: "version", Kind: kVersions},
 	{ID: "versions", Name: "Affects Version/s", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"affectedVersion"}, Type: "array", Items: "version", Kind: kVersions},
 	{ID: "duedate", Name: "Due Date", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"due", "duedate"}, Type: "date", Kind: kDate},
+	{ID: "security", Name: "Security Level", Orderable: true, Navigable: true, Searchable: true, Clause: []string{"level"}, Type: "securitylevel", Kind: kSecurity},
 	{ID: "parent", Name: "Parent", Orderable: false, Navigable: true, Searchable: false, Clause: []string{"parent"}, Type: "issuelink", Kind: kParent},
 	{ID: "created", Name: "Created", Navigable: true, Searchable: true, Clause: []string{"created", "createdDate"}, Type: "datetime", Kind: kReadOnly},
 	{ID: "updated", Name: "Updated", Navigable: true, Searchable: true, Clause: []string{"updated", "updatedDate"}, Type: "datetime", Kind: kReadOnly},
@@ -215,6 +218,10 @@ var fieldDefs = []*fieldDef{
 		Clause: []string{"cf[10104]", "Deadline At"}, Type: "datetime", CustomType: "com.atlassian.jira.plugin.system.customfieldtypes:datetime", CustomID: 10104, Kind: kDateTime},
 	{ID: cfUser, Name: "Reviewer", Custom: true, Orderable: true, Navigable: true, Searchable: true,
 		Clause: []string{"cf[10105]", "Reviewer"}, Type: "user", CustomType: "com.atlassian.jira.plugin.system.customfieldtypes:userpicker", CustomID: 10105, Kind: kUser},
+	{ID: cfEpicLink, Name: "Epic Link", Custom: true, Orderable: true, Navigable: true, Searchable: true,
+		Clause: []string{"cf[10106]", "Epic Link"}, Type: "any", CustomType: "com.pyxis.greenhopper.jira:gh-epic-link", CustomID: 10106, Kind: kEpicLink},
+	{ID: cfEpicName, Name: "Epic Name", Custom: true, Orderable: true, Navigable: true, Searchable: true,
+		Clause: []string{"cf[10107]", "Epic Name"}, Type: "string", CustomType: "com.pyxis.greenhopper.jira:gh-epic-label", CustomID: 10107, Kind: kString},
 	{ID: cfRequestType, Name: "Customer Request Type", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,
 		Clause: []string{"cf[10200]", "Customer Request Type"}, Type: "sd-customerrequesttype", CustomType: "com.atlassian.servicedesk:vp-origin", CustomID: 10200, Kind: kRequestType},
 	{ID: cfParticipants, Name: "Request participants", Custom: true, Orderable: true, Navigable: true, Searchable: true, JSM: true,

@@ -25,6 +25,12 @@
 // (ids 10100..), versions 1.0/1.1/2.0 (ids 10100..). Issue ids start at 10000
 // (A), 20000 (AB), 30000 (B) so an id sent to the wrong Jira answers 404.
 //
+// Every instance also has SIMPLE "Simple Flow" (id 10002), a software project on Jira
+// Software's simplified workflow: global transitions 11 To Do, 21 In Progress, 31 Done,
+// each available from every status including the current one (workflow.go). ALPHA and
+// BETA have an issue security scheme: levels Staff 10100 (admin, airlock, alice) and
+// Management 10101 (admin, alice); bob is in neither (security.go).
+//
 // Instance A also has HELP "Help Desk" (id 10001), a service project (projectTypeKey
 // "service_desk", Jira Service Management): service desk 1, portal key "help", request types Get
 // IT help 1 (help/getithelp), Fix an account problem 2, Report a system problem 3, organizations
@@ -55,7 +61,14 @@
 // "Effort Points" (number), customfield_10102 "Severity" (select: S1 - Critical
 // 10200, S2 - Major 10201, S3 - Minor 10202), customfield_10103 "Platforms"
 // (multi select: Linux 10300, macOS 10301, Windows 10302), customfield_10104
-// "Deadline At" (datetime), customfield_10105 "Reviewer" (user picker).
+// "Deadline At" (datetime), customfield_10105 "Reviewer" (user picker), and Jira Software's
+// customfield_10106 "Epic Link" (gh-epic-link; the epic's key; not on epics and sub-tasks)
+// and customfield_10107 "Epic Name" (gh-epic-label; on epics only, required there; see
+// epics.go). JQL accepts custom fields by name ("Epic Link" = KEY) as well as cf[id].
+//
+// Issue links (links.go): types Blocks 10000, Cloners 10001, Duplicate 10002, Relates 10003;
+// POST /issueLink reads "outwardIssue <outward> inwardIssue". Sub-tasks: subtasks.go (DC has
+// no REST move; Instance.MoveSubtask stands in for the web UI's Change parent).
 //
 // Screens: the create and edit screens hold every editable field except
 // resolution (set it through the Done transition), so PUT {"fields":{"resolution":..}}
@@ -92,6 +105,8 @@
 //     X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE; login-url=<base>/login.jsp
 //     until Knobs.ResetCaptcha. Bearer PATs are never subject to CAPTCHA.
 //   - notifyUsers=false needs Jira admin or project admin (admin, airlock), else 403.
+//   - Query-string booleans (deleteSubtasks, notifyUsers, includeInactive, public, internal)
+//     read as Java's Boolean.valueOf: "true" in any case is true, any other value false.
 //   - GET /rest/api/2/issue/createmeta (the pre-9.0 global form) answers 404
 //     "Issue Does Not Exist", as 9.x does.
 //

@@ -268,6 +268,10 @@ func (c *rc) parseValue(st *state, p *project, f *fieldDef, raw json.RawMessage)
 			}
 		}
 		return nil, "Could not find issue by id or key."
+	case kEpicLink:
+		return parseEpicLink(st, raw)
+	case kSecurity:
+		return parseSecurity(p, raw)
 	}
 	return nil, cannotBeSet(f.ID)
 }
@@ -642,6 +646,12 @@ func (c *rc) diffItems(st *state, p *project, old, next map[string]any) []histIt
 			if s := asStr(nv); s != "" {
 				it.To, it.ToString = sp(s), sp(name(s))
 			}
+		case kSecurity:
+			it.From, it.FromString = levelStrings(p, ov)
+			it.To, it.ToString = levelStrings(p, nv)
+		case kEpicLink:
+			it.From, it.FromString = epicRefStrings(st, ov)
+			it.To, it.ToString = epicRefStrings(st, nv)
 		case kParent:
 			if id, ok := ov.(int64); ok {
 				it.From = sp(strconv.FormatInt(id, 10))

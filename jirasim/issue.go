@@ -28,7 +28,10 @@ func (c *rc) visibleIssue(st *state, ref string) *issue {
 	if c.u == nil {
 		return nil
 	}
-	return st.issue(ref)
+	if is := st.issue(ref); is != nil && c.canSeeLevel(st, is) {
+		return is
+	}
+	return nil
 }
 
 func (c *rc) getIssue() {
@@ -105,7 +108,10 @@ func (c *rc) createIssue() {
 		errs["parent"] = "The issue type selected is not a sub-task, so a parent cannot be set."
 	} else if ok && st.issues[pid].proj != p {
 		errs["parent"] = "The parent issue must be in the same project."
+	} else if ok && findIssueType(st.issues[pid].str("issuetype")).Subtask {
+		errs["parent"] = "A sub-task cannot be the parent of another sub-task."
 	}
+	typeRules(it, next, errs)
 	for _, pr := range in.Properties {
 		if msg := validProperty(pr.Key, pr.Value); msg != "" {
 			c.json(http.StatusBadRequest, errBody(msg))
@@ -153,6 +159,7 @@ func (c *rc) createIssue() {
 	st.issues[is.id] = is
 	st.byKey[is.key] = is
 	st.reindex(is, now, time.Duration(c.i.knobs.Get().IndexLag))
+	c.epicChildren(st, is, nil, next[cfEpicLink])
 	id := strconv.FormatInt(is.id, 10)
 	c.json(http.StatusCreated, obj{"id": id, "key": is.key, "self": c.base + "/rest/api/2/issue/" + id})
 }
@@ -174,7 +181,7 @@ func (c *rc) editIssue() {
 		c.notFoundIssue()
 		return
 	}
-	if c.q("notifyUsers") == "false" && !c.canSkipNotify(is.proj) {
+	if !c.boolParam("notifyUsers", true) && !c.canSkipNotify(is.proj) {
 		c.fail(http.StatusForbidden, "To discard the user notification either admin or project admin permissions are required.")
 		return
 	}
@@ -192,6 +199,9 @@ func (c *rc) editIssue() {
 	}
 	if !valueEqual(next["parent"], is.fields["parent"]) {
 		errs["parent"] = cannotBeSet("parent")
+	}
+	if t := findIssueType(asStr(next["issuetype"])); t != nil {
+		typeRules(t, next, errs)
 	}
 	if len(errs) > 0 {
 		c.json(http.StatusBadRequest, fieldErrs(errs))
@@ -211,10 +221,12 @@ func (c *rc) editIssue() {
 		c.json(http.StatusBadRequest, fieldErrs(map[string]string{"comment": msg}))
 		return
 	}
+	oldEpic := is.fields[cfEpicLink]
 	is.fields = next
 	if len(items) > 0 || len(cops) > 0 {
 		c.touch(st, is, items)
 	}
+	c.epicChildren(st, is, oldEpic, next[cfEpicLink])
 	c.noContent()
 }
 
@@ -263,7 +275,7 @@ func (c *rc) deleteIssue() {
 		return
 	}
 	subs := st.subtasks(is)
-	if len(subs) > 0 && c.q("deleteSubtasks") != "true" {
+	if len(subs) > 0 && !c.boolParam("deleteSubtasks", false) {
 		c.fail(http.StatusBadRequest, fmt.Sprintf("The issue '%s' has subtasks.  You must specify the 'deleteSubtasks' parameter to delete this issue with all its subtasks.", is.key))
 		return
 	}
@@ -320,9 +332,10 @@ func (c *rc) doTransition() {
 	}
 	tid := strings.Trim(string(in.Transition.ID), `"`)
 	var tr *transitionDef
-	for n := range transitions {
-		if transitions[n].ID == tid && contains(transitions[n].From, is.str("status")) {
-			tr = &transitions[n]
+	wf := is.proj.workflow()
+	for n := range wf {
+		if wf[n].ID == tid && contains(wf[n].From, is.str("status")) {
+			tr = &wf[n]
 		}
 	}
 	if tr == nil {
@@ -330,7 +343,7 @@ func (c *rc) doTransition() {
 		return
 	}
 	screen := map[string]bool{"comment": true}
-	if tr.To == statusDone {
+	if tr.To == statusDone && !is.proj.simplified {
 		screen["resolution"] = true
 	}
 	next, cops, errs := c.computeEdit(st, is.proj, is.fields, &in, screen, nil)
@@ -343,14 +356,18 @@ func (c *rc) doTransition() {
 		if _, ok := next["resolution"]; !ok {
 			next["resolution"] = defaultResolution
 		}
-		is.resolutionDate = now
+		if is.str("status") != statusDone || is.resolutionDate.IsZero() {
+			is.resolutionDate = now
+		}
 	} else {
 		delete(next, "resolution")
 		is.resolutionDate = time.Time{}
 	}
 	items := c.diffItems(st, is.proj, is.fields, next)
 	from, to := findStatus(is.str("status")), findStatus(tr.To)
-	items = append(items, histItem{Field: "status", FieldType: "jira", From: sp(from.ID), FromString: sp(from.Name), To: sp(to.ID), ToString: sp(to.Name)})
+	if from != to { // a looped transition (simplified workflows) changes no status
+		items = append(items, histItem{Field: "status", FieldType: "jira", From: sp(from.ID), FromString: sp(from.Name), To: sp(to.ID), ToString: sp(to.Name)})
+	}
 	next["status"] = tr.To
 	if msg := c.applyCommentOps(st, is, cops); msg != "" {
 		c.json(http.StatusBadRequest, fieldErrs(map[string]string{"comment": msg}))

@@ -91,7 +91,7 @@ func (c *rc) userSearch() {
 	}
 	c.i.mu.RLock()
 	defer c.i.mu.RUnlock()
-	us := c.matchUsers(c.i.st, q, c.q("includeInactive") == "true")
+	us := c.matchUsers(c.i.st, q, c.boolParam("includeInactive", false))
 	maxResults := c.intParam("maxResults", 50)
 	if maxResults <= 0 || maxResults > 1000 {
 		maxResults = 1000
@@ -389,6 +389,14 @@ func (i *Instance) routes() *http.ServeMux {
 	h("POST "+api+"/issue/{id}/worklog", (*rc).addWorklog)
 	h("PUT "+api+"/issue/{id}/worklog/{id2}", (*rc).updateWorklog)
 	h("DELETE "+api+"/issue/{id}/worklog/{id2}", (*rc).deleteWorklog)
+	h("GET "+api+"/issue/{id}/subtask", (*rc).listSubtasks)
+	h("GET "+api+"/securitylevel/{id}", (*rc).getSecurityLevel)
+	h("GET "+api+"/project/{id}/securitylevel", (*rc).projectSecurityLevels)
+	h("GET "+api+"/issueLinkType", (*rc).issueLinkTypes)
+	h("GET "+api+"/issueLinkType/{id}", (*rc).issueLinkType)
+	h("POST "+api+"/issueLink", (*rc).createIssueLink)
+	h("GET "+api+"/issueLink/{id}", (*rc).getIssueLink)
+	h("DELETE "+api+"/issueLink/{id}", (*rc).deleteIssueLink)
 	h("GET "+api+"/issue/{id}/watchers", (*rc).getWatchers)
 	h("POST "+api+"/issue/{id}/watchers", (*rc).addWatcher)
 	h("DELETE "+api+"/issue/{id}/watchers", (*rc).removeWatcher)

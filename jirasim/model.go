@@ -39,6 +39,8 @@ type project struct {
 	counter             int
 	typeKey             string // projectTypeKey: software or service_desk
 	desk                *serviceDesk
+	levels              []*secLevel // issue security scheme (security.go); nil = none
+	simplified          bool        // Jira Software simplified workflow: global transitions (workflow.go)
 }
 
 type comment struct {
@@ -162,9 +164,10 @@ type state struct {
 	failures   map[string]int  // consecutive basic-auth failures per lower-case name
 	captcha    map[string]bool // users under CAPTCHA
 	buckets    map[string]*bucket
-	attachIdx  map[int64]*issue // attachment id -> issue
-	orgs       []*organization  // JSM organizations (instance-wide)
-	wlDeleted  []wlDeletion     // deleted worklogs, oldest first (worklogfeed.go)
+	attachIdx  map[int64]*issue     // attachment id -> issue
+	orgs       []*organization      // JSM organizations (instance-wide)
+	wlDeleted  []wlDeletion         // deleted worklogs, oldest first (worklogfeed.go)
+	issueLinks map[int64]*issueLink // links between issues (links.go)
 }
 
 func (st *state) next(kind string) int64 {
@@ -268,6 +271,16 @@ func (st *state) addProject(sp SeedProject) (*project, error) {
 		st.addServiceDesk(p, sp)
 	default:
 		return nil, fmt.Errorf("project %s: unknown project type %q", sp.Key, sp.ProjectTypeKey)
+	}
+	if err := st.addSecurityLevels(p, sp.SecurityLevels); err != nil {
+		return nil, err
+	}
+	switch sp.Workflow {
+	case "":
+	case "simplified":
+		p.simplified = true
+	default:
+		return nil, fmt.Errorf("project %s: unknown workflow %q", sp.Key, sp.Workflow)
 	}
 	p.createScreen = screenSet(sp.CreateScreen, true, p.service())
 	p.editScreen = screenSet(sp.EditScreen, false, p.service())

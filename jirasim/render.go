@@ -211,6 +211,9 @@ func (is *issue) timeSpent() int64 {
 // renderField renders one field of an issue; ok=false means the field is absent.
 func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 	v, has := is.fields[f.ID]
+	if !epicFieldApplies(f.ID, findIssueType(is.str("issuetype"))) {
+		return nil, false
+	}
 	if f.JSM {
 		if !is.proj.service() {
 			return nil, false
@@ -249,7 +252,9 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 	case "votes":
 		return obj{"self": c.base + "/rest/api/2/issue/" + is.key + "/votes", "votes": 0, "hasVoted": false}, true
 	case "issuelinks":
-		return []any{}, true
+		return c.issueLinksOf(st, is), true
+	case "security":
+		return c.renderSecurity(st, is)
 	case "subtasks":
 		out := []any{}
 		for _, s := range st.subtasks(is) {
@@ -328,6 +333,8 @@ func (c *rc) renderField(st *state, is *issue, f *fieldDef) (any, bool) {
 		return out, true
 	case kOption:
 		return c.optionBean(v.(string), f), true
+	case kEpicLink:
+		return epicKey(st, v), true
 	case kOptions:
 		out := []any{}
 		for _, id := range v.([]string) {
@@ -532,6 +539,9 @@ func (c *rc) fieldMeta(st *state, p *project, screen map[string]bool, it *issueT
 		if f.Kind == kParent && (it == nil || !it.Subtask) {
 			continue
 		}
+		if !epicFieldApplies(f.ID, it) || (f.Kind == kSecurity && (len(p.levels) == 0 || (it != nil && it.Subtask))) {
+			continue
+		}
 		out[f.ID] = c.oneFieldMeta(st, p, f, it, create)
 	}
 	return out
@@ -547,6 +557,8 @@ func (c *rc) oneFieldMeta(st *state, p *project, f *fieldDef, it *issueTypeDef, 
 		m["required"] = true
 	case "parent":
 		m["required"] = it != nil && it.Subtask
+	case cfEpicName:
+		m["required"] = it != nil && it.ID == issueTypeEpic
 	case "reporter":
 		m["required"] = true
 	}
@@ -588,6 +600,10 @@ func (c *rc) oneFieldMeta(st *state, p *project, f *fieldDef, it *issueTypeDef, 
 		}
 	case kUser:
 		m["autoCompleteUrl"] = c.base + "/rest/api/2/user/picker?query="
+	case kSecurity:
+		for _, l := range p.levels {
+			av = append(av, c.levelBean(l))
+		}
 	case kOrgs:
 		m["autoCompleteUrl"] = c.base + "/rest/servicedesk/1/customer/organisations/project/" + p.id + "/search?query="
 	case kLabels:
@@ -601,15 +617,16 @@ func (c *rc) oneFieldMeta(st *state, p *project, f *fieldDef, it *issueTypeDef, 
 
 func (c *rc) transitionList(is *issue, withFields bool) []any {
 	out := []any{}
-	for _, t := range transitions {
+	for _, t := range is.proj.workflow() {
 		if !contains(t.From, is.str("status")) {
 			continue
 		}
-		o := obj{"id": t.ID, "name": t.Name, "to": c.statusBean(t.To), "hasScreen": t.To == statusDone,
-			"isGlobal": false, "isInitial": false, "isAvailable": true, "isConditional": false, "isLooped": false}
+		screen := t.To == statusDone && !is.proj.simplified
+		o := obj{"id": t.ID, "name": t.Name, "to": c.statusBean(t.To), "hasScreen": screen,
+			"isGlobal": is.proj.simplified, "isInitial": false, "isAvailable": true, "isConditional": false, "isLooped": t.To == is.str("status")}
 		if withFields {
 			fm := obj{}
-			if t.To == statusDone {
+			if screen {
 				f := fieldByID["resolution"]
 				m := c.oneFieldMeta(nil, is.proj, f, nil, false)
 				m["required"] = false

@@ -66,6 +66,10 @@ func (d *jdoc) Values(field string) []string {
 		return namesOf(is.proj, fieldByID["fixVersions"], is.strs("fixVersions"))
 	case "affectedversion":
 		return namesOf(is.proj, fieldByID["versions"], is.strs("versions"))
+	case "level":
+		if l := d.st.levelOf(is); l != nil {
+			return []string{l.name, l.id}
+		}
 	case "parent":
 		if pid, ok := is.fields["parent"].(int64); ok {
 			if p := d.st.issues[pid]; p != nil {
@@ -114,6 +118,10 @@ func (d *jdoc) Values(field string) []string {
 			}
 		case kNumber:
 			return []string{strconv.FormatFloat(v.(float64), 'f', -1, 64)}
+		case kEpicLink:
+			if e := d.st.issues[v.(int64)]; e != nil {
+				return []string{e.key, strconv.FormatInt(e.id, 10)}
+			}
 		case kString, kText:
 			return []string{v.(string)}
 		}
@@ -310,7 +318,7 @@ func (c *rc) searchGet() {
 		req.Expand = strings.Split(e, ",")
 	}
 	if v := q.Get("validateQuery"); v != "" {
-		b := v != "false" && v != "none" && v != "warn"
+		b := !strings.EqualFold(v, "false") && v != "none" && v != "warn"
 		req.ValidateQuery = &b
 	}
 	c.search(req)
@@ -331,7 +339,7 @@ func (c *rc) searchPost() {
 	req := searchReq{JQL: raw.JQL, StartAt: raw.StartAt, MaxResults: raw.MaxResults, Fields: stringList(raw.Fields), Expand: stringList(raw.Expand)}
 	if len(raw.ValidateQuery) > 0 {
 		s := strings.Trim(string(raw.ValidateQuery), `"`)
-		b := s != "false" && s != "none" && s != "warn"
+		b := !strings.EqualFold(s, "false") && s != "none" && s != "warn"
 		req.ValidateQuery = &b
 	}
 	c.search(req)
@@ -362,6 +370,7 @@ func (c *rc) search(req searchReq) {
 		c.fail(http.StatusBadRequest, msg)
 		return
 	}
+	query.ResolveNames(customFieldByName)
 	c.i.mu.RLock()
 	defer c.i.mu.RUnlock()
 	st := c.i.st
@@ -387,13 +396,16 @@ func (c *rc) search(req searchReq) {
 	knobs := c.i.knobs.Get()
 	lag := time.Duration(knobs.IndexLag)
 	view := func(is *issue) *issue {
+		v := is
 		if lag > 0 {
-			return is.indexedAt(now.Add(-lag))
+			v = is.indexedAt(now.Add(-lag))
+		} else if is.deleted {
+			v = nil
 		}
-		if is.deleted {
+		if v != nil && !c.canSeeLevel(st, v) {
 			return nil
 		}
-		return is
+		return v
 	}
 	var hits []*jdoc
 	for _, is := range st.issues {

@@ -44,6 +44,11 @@ type SeedProject struct {
 	RequestTypes []SeedRequestType
 	// Organizations associated with a service project (created instance-wide by name).
 	Organizations []string
+	// SecurityLevels is the project's issue security scheme (nil = none, security.go).
+	SecurityLevels []SeedSecurityLevel
+	// Workflow is "" (the default workflow) or "simplified": Jira Software's simplified
+	// workflow, whose global transitions reach every status from any status (workflow.go).
+	Workflow string
 }
 
 // SeedRequestType is one request type of a service project.
@@ -95,10 +100,15 @@ func DefaultSeed(name string) *Seed {
 		Components: []string{"Backend", "Frontend", "Docs"},
 		Versions:   []string{"1.0", "1.1", "2.0"},
 	}}
+	if u := strings.ToUpper(name); u == "A" || u == "B" {
+		projects[0].SecurityLevels = DefaultSecurityLevels()
+	}
 	if strings.ToUpper(name) == "A" {
 		projects = append(projects, SeedProject{ID: "10001", Key: ServiceProjectKey, Name: "Help Desk", Lead: "admin",
 			Admins: []string{"airlock"}, ProjectTypeKey: "service_desk", Organizations: []string{"Acme Corp", "Globex"}})
 	}
+	projects = append(projects, SeedProject{ID: "10002", Key: SimpleProjectKey, Name: "Simple Flow", Lead: "admin",
+		Admins: []string{"airlock"}, Workflow: "simplified"})
 	return &Seed{
 		IssueIDStart: start,
 		Users: []SeedUser{

@@ -344,6 +344,16 @@ func (c *rc) decode(v any) bool {
 
 func (c *rc) q(name string) string { return c.r.URL.Query().Get(name) }
 
+// boolParam reads a boolean query parameter as Jira's Java code does (Boolean.valueOf):
+// "true" in any case is true, any other value false; an absent parameter is def.
+func (c *rc) boolParam(name string, def bool) bool {
+	v, ok := c.r.URL.Query()[name]
+	if !ok || len(v) == 0 {
+		return def
+	}
+	return strings.EqualFold(v[0], "true")
+}
+
 // intParam parses an integer query parameter with a default.
 func (c *rc) intParam(name string, def int) int {
 	v := c.q(name)

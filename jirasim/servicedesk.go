@@ -126,7 +126,7 @@ func (cm *comment) internal() bool {
 		case bool:
 			return x
 		case string:
-			return x == "true"
+			return strings.EqualFold(x, "true")
 		}
 	}
 	return false
@@ -464,7 +464,7 @@ func (c *rc) requestComments() {
 	c.withRequest(false, func(st *state, is *issue) {
 		all := []any{}
 		for _, cm := range c.visibleComments(is) {
-			if (cm.internal() && c.q("internal") == "false") || (!cm.internal() && c.q("public") == "false") {
+			if (cm.internal() && !c.boolParam("internal", true)) || (!cm.internal() && !c.boolParam("public", true)) {
 				continue
 			}
 			all = append(all, c.sdComment(st, is, cm))

@@ -26,13 +26,13 @@ func TestServiceProjectShapes(t *testing.T) {
 	for _, p := range call(t, a, "GET", "/rest/api/2/project", "airlock", nil).arr(t) {
 		types[dig(p, "key").(string)] = dig(p, "projectTypeKey").(string)
 	}
-	if types["ALPHA"] != "software" || types["HELP"] != "service_desk" || len(types) != 2 {
+	if types["ALPHA"] != "software" || types["HELP"] != "service_desk" || types[SimpleProjectKey] != "software" || len(types) != 3 {
 		t.Errorf("project types %v", types)
 	}
 	if pt := call(t, a, "GET", "/rest/api/2/project/HELP", "airlock", nil).obj(t)["projectTypeKey"]; pt != "service_desk" {
 		t.Errorf("/project/HELP type %v", pt)
 	}
-	if n := len(call(t, b, "GET", "/rest/api/2/project", "airlock", nil).arr(t)); n != 1 {
+	if n := len(call(t, b, "GET", "/rest/api/2/project", "airlock", nil).arr(t)); n != 2 { // BETA, SIMPLE
 		t.Errorf("B has %d projects", n)
 	}
 

@@ -9,6 +9,8 @@
 //	JIRA_CONTRACT_ROLE      optional project role for comment visibility (default Developers)
 //	JIRA_CONTRACT_SERVICE_PROJECT  optional key of a scratch Jira Service Management project
 //	                        the user is an agent of (the service desk tests skip without it)
+//	JIRA_CONTRACT_SIMPLE_PROJECT   optional key of a scratch project on Jira Software's
+//	                        simplified workflow (the global transition test skips without it)
 //
 // Against a real Jira the emulator is not started, and tests that need the
 // emulator's knobs skip with the reason "needs the emulator's knobs". The suite
@@ -40,6 +42,7 @@ const (
 	EnvProject  = "JIRA_CONTRACT_PROJECT"
 	EnvRole     = "JIRA_CONTRACT_ROLE"
 	EnvService  = "JIRA_CONTRACT_SERVICE_PROJECT"
+	EnvSimple   = "JIRA_CONTRACT_SIMPLE_PROJECT"
 )
 
 // SkipNeedsKnobs is the skip reason of tests that only the emulator can run.
@@ -56,7 +59,10 @@ type Target struct {
 	// ServiceProject is the key of a service project (JSM) the suite may write to; "" when the
 	// real Jira has none configured.
 	ServiceProject string
-	Sim            *jirasim.Instance // nil against a real Jira
+	// SimpleProject is the key of a project on Jira Software's simplified workflow (global
+	// transitions); "" when the real Jira has none configured.
+	SimpleProject string
+	Sim           *jirasim.Instance // nil against a real Jira
 }
 
 // Real reports whether the target is a real Jira (no knobs).
@@ -78,7 +84,7 @@ func FromEnv(getenv func(string) string) (t *Target, ok bool, err error) {
 	if base == "" {
 		return nil, false, nil
 	}
-	t = &Target{Name: "real", BaseURL: base, Project: getenv(EnvProject), Role: getenv(EnvRole), ServiceProject: getenv(EnvService)}
+	t = &Target{Name: "real", BaseURL: base, Project: getenv(EnvProject), Role: getenv(EnvRole), ServiceProject: getenv(EnvService), SimpleProject: getenv(EnvSimple)}
 	switch {
 	case getenv(EnvToken) != "":
 		t.Auth = jira.TokenAuth{Token: getenv(EnvToken)}
@@ -115,6 +121,7 @@ func Emulated(tb testing.TB, name, contextPath string) *Target {
 		Role:    "Developers",
 		// Instance A's seed has the service project HELP beside ALPHA.
 		ServiceProject: jirasim.ServiceProjectKey,
+		SimpleProject:  jirasim.SimpleProjectKey,
 		Sim:            in,
 	}
 }

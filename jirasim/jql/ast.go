@@ -116,6 +116,8 @@ var fieldAliases = map[string]string{
 	"component":       "component",
 	"fixversion":      "fixversion",
 	"affectedversion": "affectedversion",
+	"parent":          "parent",
+	"level":           "level",
 	"created":         "created",
 	"createddate":     "created",
 	"updated":         "updated",
@@ -167,6 +169,24 @@ func (q *Query) Fields() []string {
 		add(s.field.name)
 	}
 	return out
+}
+
+// ResolveNames gives fields this package does not know a canonical name from resolve (custom
+// fields by name, as Jira accepts "Epic Link" for cf[10006]); resolve answers "" to leave a
+// name alone. Call it after Parse, before Validate, Problems and Match.
+func (q *Query) ResolveNames(resolve func(raw string) string) {
+	fix := func(f *fieldRef) {
+		if _, known := canonicalField(f.raw); known || strings.HasPrefix(f.raw, "cf[") {
+			return
+		}
+		if n := resolve(f.raw); n != "" {
+			f.name = strings.ToLower(n)
+		}
+	}
+	walk(q.where, func(c *clause) { fix(&c.field) })
+	for n := range q.orderBy {
+		fix(&q.orderBy[n].field)
+	}
 }
 
 // walk calls fn for every terminal clause under n.

@@ -9,14 +9,16 @@
 //
 // Fields, case-insensitive, with aliases: project; key (issuekey, issue); id; issuetype (type);
 // status; priority; resolution; labels; summary; description; comment; environment; text;
-// assignee; reporter; creator; component; fixVersion; affectedVersion; created (createdDate);
+// assignee; reporter; creator; component; fixVersion; affectedVersion; parent (key or id of a
+// sub-task's parent); level (security level name or id); created (createdDate);
 // updated (updatedDate); resolved (resolutionDate); duedate (due); custom fields as cf[10001] or
 // customfield_10001 (passed to the Doc as "customfield_10001").
 //
 // Operators: = != > >= < <= IN, NOT IN, ~, !~, IS [NOT] EMPTY|NULL; AND (also & and &&), OR
 // (| and ||), NOT (also !), parentheses; precedence NOT > AND > OR. Values: bare words, "double"
 // or 'single' quoted strings with the escapes \' \" \t \n \r \\ '\ ' and \uXXXX, EMPTY, NULL,
-// lists (nested lists are flattened) and functions. WAS and CHANGED (history search) are refused
+// lists (nested lists are flattened) and functions (the date functions below, and
+// linkedIssues(KEY[, "link description"]) on key, answered by a Doc that is a Linker). WAS and CHANGED (history search) are refused
 // with an error that says so.
 //
 // Date values, read in the caller's zone: "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy/MM/dd",

@@ -44,7 +44,7 @@ const (
 func kindOf(name string) fieldKind {
 	switch name {
 	case "project", "issuetype", "status", "priority", "resolution", "labels", "assignee", "reporter",
-		"creator", "component", "fixversion", "affectedversion":
+		"creator", "component", "fixversion", "affectedversion", "parent", "level":
 		return kindValue
 	case "key", "id":
 		return kindKey
@@ -293,7 +293,7 @@ func (e *evaluator) key(op opKind, items []operand) bool {
 	case opEq, opIn, opNe, opNotIn:
 		hit := false
 		for _, it := range items {
-			if it.kind == operValue && e.keyEqual(it.value) {
+			if (it.kind == operValue && e.keyEqual(it.value)) || (it.kind == operFunc && isLinkFunction(it.value) && e.linked(it)) {
 				hit = true
 				break
 			}

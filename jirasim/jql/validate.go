@@ -98,6 +98,9 @@ func validateClause(c *clause, known func(field, value string) bool) []Problem {
 
 func validateFunction(it operand, k fieldKind, raw string) string {
 	name := it.value
+	if isLinkFunction(name) {
+		return linkFunctionError(it, k, raw)
+	}
 	if _, ok := dateFunctions[strings.ToLower(name)]; !ok {
 		return fmt.Sprintf("Unable to find JQL function '%s()'.", name)
 	}
