@@ -201,6 +201,11 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	countDone := make(chan struct{})
 	defer stopCount()
 	go func() { defer close(countDone); counter.run(sctx) }()
+	// Internal notes' text in any request body outside their side, until the check.
+	leaks := newLeakScanner(w.Sim)
+	lctx, stopLeaks := context.WithCancel(ctx)
+	defer stopLeaks()
+	go leaks.run(lctx)
 
 	// The chaos schedule: every event at an operation number, spread evenly and shuffled.
 	rnd := mrand.New(mrand.NewPCG(o.Seed, 7))
@@ -221,7 +226,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	}
 
 	setFaults(w, o, true)
-	ops := NewOps(people, o.Seed)
+	ops := NewOps(people, o.Seed).WithServiceDesk()
 	var opsLog []string
 	ops.Logf = func(format string, args ...any) {
 		if len(opsLog) < 20 {
@@ -298,6 +303,8 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chaos: verify: %w", err)
 	}
+	stopLeaks()
+	v.Outside = append(v.Outside, leaks.leaks(ops)...)
 	var syncErrors int64
 	for _, n := range lg {
 		var c int64
@@ -320,11 +327,14 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	r.add("changes lost", strconv.Itoa(len(v.Lost)), "0", ptr(len(v.Lost) == 0))
 	r.add("duplicates (issues, comments, attachments)", strconv.Itoa(len(v.Duplicates)), "0", ptr(len(v.Duplicates) == 0))
 	r.add("final divergence (chains whose values differ)", strconv.Itoa(len(v.Divergent)), "0", ptr(len(v.Divergent) == 0))
+	r.add("internal comments made on the service project (by people)", strconv.Itoa(ops.InternalComments()), "", nil)
+	r.add("internal comments outside their zone", strconv.Itoa(len(v.Outside)), "0", ptr(len(v.Outside) == 0))
 	r.add("sync-user writes in two poll cycles after quiet", strconv.Itoa(len(lateWrites)), "0", ptr(len(lateWrites) == 0))
 	r.add("sync errors recorded during the run", strconv.FormatInt(syncErrors, 10), "", nil)
 	r.Metrics = map[string]any{"ops_applied": ops.Applied(), "ops_failed": ops.Failed(), "ops_by_kind": ops.Counts(), "kills": kills,
 		"redis_restarts": redisRestarts, "db_restarts": dbRestarts, "unexpected_exits": sup.unexpected(), "chains": v.Chains, "issues": v.Issues,
 		"lost": len(v.Lost), "duplicates": len(v.Duplicates), "divergence": len(v.Divergent), "late_writes": len(lateWrites),
+		"internal_comments": ops.InternalComments(), "internal_outside": len(v.Outside),
 		"calls": f.all, "sync_calls": f.calls, "injected_5xx": f.s5xx, "injected_429": f.s429, "injected_timeouts": f.timeouts,
 		"ops_s": opsTime.Seconds(), "quiet_s": quietAfter.Seconds(), "sync_errors": syncErrors}
 	note := func(prefix string, xs []string) {
@@ -339,6 +349,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	note("lost", v.Lost)
 	note("duplicate", v.Duplicates)
 	note("divergent", v.Divergent)
+	note("internal comment outside its zone", v.Outside)
 	note("late write", lateWrites)
 	note("failed operation", opsLog)
 	if dbKind(cfg) == "sqlite" {
@@ -416,11 +427,14 @@ func newChaosNode(ctx context.Context, w *World, cfg Config, sealer *models.Seal
 	if err != nil {
 		return n, err
 	}
-	c := &models.Connection{Name: name + "-AB", LocalInstanceID: insts[name].ID, RemoteInstanceID: insts["AB"].ID,
-		LocalProject: jirasim.DefaultProjectKey(name), RemoteProject: jirasim.DefaultProjectKey("AB"), PollIntervalMS: int(poll / time.Millisecond),
-		Rules: string(rj), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore}
-	if err := n.db.WithContext(ctx).Create(c).Error; err != nil {
-		return n, fmt.Errorf("node %s: store connection: %w", name, err)
+	// Two paths through the relay: the default projects, and the service desk's (servicedesk.go).
+	for _, rt := range serviceRoutes(name) {
+		c := &models.Connection{Name: rt.name, LocalInstanceID: insts[name].ID, RemoteInstanceID: insts["AB"].ID,
+			LocalProject: rt.localProject, RemoteProject: rt.relayProject, PollIntervalMS: int(poll / time.Millisecond),
+			Rules: string(rj), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore}
+		if err := n.db.WithContext(ctx).Create(c).Error; err != nil {
+			return n, fmt.Errorf("node %s: store connection %s: %w", name, rt.name, err)
+		}
 	}
 	return n, nil
 }
