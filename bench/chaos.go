@@ -106,6 +106,9 @@ func (n *chaosNode) ledger() Ledger { return Ledger{Name: n.name, DB: n.db, Rule
 // Chaos runs the convergence scenario while worker processes are killed, the queue is lost, the
 // database restarts and the emulators inject 5xx, 429s and timeouts; then it waits for the quiet
 // state and reports operations applied, changes lost, duplicates and divergence (all must be 0).
+// Each node syncs two paths through the relay: the default projects, and A's service project
+// HELP to SUPPORT on B through HELPRELAY, where people write internal notes and public replies;
+// no internal note may be found outside its side, stored or in a request body (servicedesk.go).
 func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	cfg.defaults()
 	o.defaults()
