@@ -341,10 +341,16 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 	case "attachment":
 		data := bytes.Repeat([]byte{byte('a' + op%26)}, 1+r.IntN(4000))
 		name := fmt.Sprintf("file-%d-%s.txt", op, inst)
-		err = Try(ctx, "attach to "+key, func() error {
-			_, err := c.UploadAttachment(ctx, key, name, bytes.NewReader(data))
-			return err
-		})
+		if o.inService(key) && r.IntN(2) == 0 {
+			kind = "attachment-internal"
+			err = o.internalNoteFor(ctx, c, inst, key, op, name)
+		}
+		if err == nil {
+			err = Try(ctx, "attach to "+key, func() error {
+				_, err := c.UploadAttachment(ctx, key, name, bytes.NewReader(data))
+				return err
+			})
+		}
 		if err == nil {
 			o.attachments[fmt.Sprintf("%s %d", name, len(data))] = struct{}{}
 		}
@@ -522,11 +528,13 @@ func (v *Verdict) OK() bool {
 // issueState is what Verify compares of one issue.
 type issueState struct {
 	issue         *jira.Issue
-	service       bool     // in a service project
-	comments      []string // content without the copy header, sorted; not the internal ones people made
-	kept          []string // internal comments people made (they stay on this side), sorted
-	arrivedPublic []string // copies that arrived public in a service project (the rules say internal)
-	attachments   []string // "name size", sorted
+	service       bool            // in a service project
+	comments      []string        // content without the copy header, sorted; not the internal ones people made
+	kept          []string        // internal comments people made (they stay on this side), sorted
+	arrivedPublic []string        // copies that arrived public in a service project (the rules say internal)
+	attachments   []string        // "name size", sorted; not the held ones
+	heldNames     map[string]bool // files referenced only by comments that stay on this side
+	held          []string        // "name size" of the attachments that stay on this side, sorted
 }
 
 func readIssue(ctx context.Context, c *jira.Client, id string) (issueState, error) {
@@ -548,9 +556,14 @@ func readIssue(ctx context.Context, c *jira.Client, id string) (issueState, erro
 	commentState(&st, cs)
 	as, _ := st.issue.Attachments()
 	for _, a := range as {
-		st.attachments = append(st.attachments, fmt.Sprintf("%s %d", a.Filename, a.Size))
+		if st.heldNames[a.Filename] {
+			st.held = append(st.held, fmt.Sprintf("%s %d", a.Filename, a.Size))
+		} else {
+			st.attachments = append(st.attachments, fmt.Sprintf("%s %d", a.Filename, a.Size))
+		}
 	}
 	slices.Sort(st.attachments)
+	slices.Sort(st.held)
 	return st, nil
 }
 
@@ -749,7 +762,7 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			if d := dups(slices.Sorted(slices.Values(append(slices.Clone(s.comments), s.kept...)))); len(d) > 0 {
 				v.Duplicates = append(v.Duplicates, fmt.Sprintf("%s: duplicate comments on %s: %q", chain, s.issue.Key, d))
 			}
-			if d := dups(s.attachments); len(d) > 0 {
+			if d := dups(slices.Sorted(slices.Values(append(slices.Clone(s.attachments), s.held...)))); len(d) > 0 {
 				v.Duplicates = append(v.Duplicates, fmt.Sprintf("%s: duplicate attachments on %s: %q", chain, s.issue.Key, d))
 			}
 		}
@@ -786,6 +799,9 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 		}{{"A", a}, {"B", b}} {
 			for _, c := range x.st.kept {
 				home[x.name+" "+c] = true
+			}
+			for _, at := range x.st.held {
+				home[x.name+" a "+at] = true
 			}
 			for _, c := range x.st.arrivedPublic {
 				diffs = append(diffs, fmt.Sprintf("comment %q arrived public in %s's service project (the rules say internal)", c, x.name))
@@ -826,6 +842,9 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			}
 		}
 		for at := range ops.attachments {
+			if home["A a "+at] || home["B a "+at] {
+				continue // added with an internal comment: it stays on its side (outsideZone)
+			}
 			if !everywhere["a "+at] {
 				v.Lost = append(v.Lost, fmt.Sprintf("attachment %q uploaded by a person is not on A, AB and B", at))
 			}

@@ -10,6 +10,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -159,7 +160,8 @@ func (o *Ops) toggleComment(ctx context.Context, c *jira.Client, inst, key strin
 	}
 	var own []jira.Comment
 	for _, cm := range cs {
-		if cm.Author != nil && cm.Author.Name != "airlock" {
+		// A note that carries a file stays internal: a file that travelled is never taken back.
+		if cm.Author != nil && cm.Author.Name != "airlock" && !strings.Contains(cm.Body, "[^") {
 			own = append(own, cm)
 		}
 	}
@@ -186,6 +188,26 @@ func (o *Ops) toggleComment(ctx context.Context, c *jira.Client, inst, key strin
 	return nil
 }
 
+// internalNoteFor adds the internal note a file is added with, as JSM writes it ([^name] in the
+// body). It is written before the file is uploaded, so the file never exists unreferenced.
+func (o *Ops) internalNoteFor(ctx context.Context, c *jira.Client, inst, key string, op int, file string) error {
+	body := secretToken(op, inst) + "\n[^" + file + "]"
+	var cm *jira.Comment
+	if err := Try(ctx, "comment on "+key, func() (err error) {
+		cm, err = c.AddComment(ctx, key, jira.CommentInput{Body: body, Properties: []jira.EntityProperty{jira.InternalComment(true)}})
+		return err
+	}); err != nil {
+		return err
+	}
+	k := inst + "/" + cm.ID
+	o.comments[k], o.internal[k], o.secrets[secretToken(op, inst)] = body, true, k
+	o.madeInt++
+	return nil
+}
+
+// attachmentLinkRe finds the attachment links of a comment ([^name], [title|^name]).
+var attachmentLinkRe = regexp.MustCompile(`\[(?:[^\]|\n]*\|)?\^([^\]\n]+)\]`)
+
 // commentState sorts one issue's comments: those shared between the sides of a chain, and the
 // internal ones a person made (they stay on their side). A copy that arrived internal in a
 // service project is shared: its content came from the other side.
@@ -193,7 +215,16 @@ func commentState(st *issueState, cs []jira.Comment) {
 	if pr, ok := st.issue.Project(); ok && pr != nil {
 		st.service = pr.ProjectTypeKey == "service_desk"
 	}
+	st.heldNames = map[string]bool{}
+	freed := map[string]bool{}
 	for _, cm := range cs {
+		for _, m := range attachmentLinkRe.FindAllStringSubmatch(cm.Body, -1) {
+			if cm.Internal() || cm.Visibility != nil && cm.Visibility.Value != "" {
+				st.heldNames[m[1]] = true
+			} else {
+				freed[m[1]] = true
+			}
+		}
 		content := commentContent(cm.Body)
 		copied := cm.Author != nil && cm.Author.Name == "airlock"
 		switch {
@@ -205,6 +236,9 @@ func commentState(st *issueState, cs []jira.Comment) {
 				st.arrivedPublic = append(st.arrivedPublic, content)
 			}
 		}
+	}
+	for n := range freed {
+		delete(st.heldNames, n)
 	}
 	slices.Sort(st.comments)
 	slices.Sort(st.kept)
@@ -229,6 +263,13 @@ func outsideZone(chain string, states map[string]issueState, out map[string]bool
 			for inst, st := range states {
 				if inst != home && (slices.Contains(st.comments, c) || slices.Contains(st.kept, c)) {
 					out[fmt.Sprintf("%s: internal comment of %s is on %s: %q", chain, home, inst, c)] = true
+				}
+			}
+		}
+		for _, at := range states[home].held {
+			for inst, st := range states {
+				if inst != home && (slices.Contains(st.attachments, at) || slices.Contains(st.held, at)) {
+					out[fmt.Sprintf("%s: attachment %q of an internal comment of %s is on %s", chain, at, home, inst)] = true
 				}
 			}
 		}

@@ -64,6 +64,28 @@ func TestVerifyInternalComments(t *testing.T) {
 	theirs := comment(bob, support.Key, "comment 9 on B\nsecond line 3")
 	comment(sync["AB"], relay.Key, theirs.Body)
 	arrived := comment(sync["A"], help.Key, theirs.Body, jira.InternalComment(true))
+	// A file added with an internal note stays on A; one a public reply names travels.
+	upload := func(c *jira.Client, key, name string) {
+		if _, err := c.UploadAttachment(ctx, key, name, strings.NewReader("12345")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ops := NewOps(map[string]*jira.Client{"A": alice, "B": bob}, 1).WithServiceDesk()
+	if err := ops.internalNoteFor(ctx, alice, "A", help.Key, 11, "secret.txt"); err != nil {
+		t.Fatal(err)
+	}
+	upload(alice, help.Key, "secret.txt")
+	withFile := comment(alice, help.Key, "public reply 12 on A\n[^shared.txt]")
+	upload(alice, help.Key, "shared.txt")
+	for _, inst := range []string{"AB", "B"} {
+		key := relay.Key
+		if inst == "B" {
+			key = support.Key
+		}
+		comment(sync[inst], key, withFile.Body)
+		upload(sync[inst], key, "shared.txt")
+	}
+	ops.attachments["secret.txt 5"], ops.attachments["shared.txt 5"] = struct{}{}, struct{}{}
 
 	var ledgers []Ledger
 	twins := map[string]*models.Twin{}
@@ -87,7 +109,7 @@ func TestVerifyInternalComments(t *testing.T) {
 		tw := &models.Twin{ConnectionID: c.ID, SyncID: "s-" + n.name, State: models.TwinActive, LocalIssueID: &n.localID, LocalKey: n.localKey,
 			RemoteIssueID: &relay.ID, RemoteKey: relay.Key}
 		if n.name == "A" {
-			tw.LocalCommentsKeptHome = 1
+			tw.LocalCommentsKeptHome = 2
 		}
 		if err := db.Create(tw).Error; err != nil {
 			t.Fatal(err)
@@ -95,13 +117,12 @@ func TestVerifyInternalComments(t *testing.T) {
 		twins[n.name] = tw
 		ledgers = append(ledgers, Ledger{Name: n.name, DB: db, Rules: rules})
 	}
-	ops := NewOps(map[string]*jira.Client{"A": alice, "B": bob}, 1).WithServiceDesk()
 	ops.counts["create"] = 1
 	for _, x := range []struct {
 		inst     string
 		cm       *jira.Comment
 		internal bool
-	}{{"A", note, true}, {"A", reply, false}, {"B", theirs, false}} {
+	}{{"A", note, true}, {"A", reply, false}, {"B", theirs, false}, {"A", withFile, false}} {
 		ops.comments[x.inst+"/"+x.cm.ID] = x.cm.Body
 		ops.internal[x.inst+"/"+x.cm.ID] = x.internal
 	}
@@ -126,7 +147,7 @@ func TestVerifyInternalComments(t *testing.T) {
 	if v := verify(); len(v.Divergent) != 1 || !strings.Contains(strings.Join(v.Lost, "\n"), "internal comments kept home") {
 		t.Errorf("wrong kept-home count: divergent %q, lost %q", v.Divergent, v.Lost)
 	}
-	if err := ledgers[0].DB.Model(&models.Twin{}).Where("id = ?", twins["A"].ID).Update("local_comments_kept_home", 1).Error; err != nil {
+	if err := ledgers[0].DB.Model(&models.Twin{}).Where("id = ?", twins["A"].ID).Update("local_comments_kept_home", 2).Error; err != nil {
 		t.Fatal(err)
 	}
 
@@ -139,6 +160,27 @@ func TestVerifyInternalComments(t *testing.T) {
 	}
 	if err := sync["A"].SetCommentProperty(ctx, arrived.ID, jira.ServiceDeskCommentProperty, map[string]bool{"internal": true}); err != nil {
 		t.Fatal(err)
+	}
+
+	// The file of the internal note on AB: outside its zone.
+	upload(sync["AB"], relay.Key, "secret.txt")
+	if v := verify(); len(v.Outside) != 1 || !strings.Contains(v.Outside[0], `attachment "secret.txt 5" of an internal comment of A is on AB`) {
+		t.Errorf("file of an internal note on AB: outside %q", v.Outside)
+	}
+	ab, err := readers["AB"].GetIssue(ctx, relay.Key, jira.GetIssueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _ := ab.Attachments()
+	for _, a := range as {
+		if a.Filename == "secret.txt" {
+			if err := sync["AB"].DeleteAttachment(ctx, a.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if v := verify(); !v.OK() {
+		t.Fatalf("file removed from AB: lost %q, outside %q", v.Lost, v.Outside)
 	}
 
 	// The internal note leaks to B (a copy there): outside its zone, once per place it is found.
