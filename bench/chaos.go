@@ -330,14 +330,16 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	r.add("changes lost", strconv.Itoa(len(v.Lost)), "0", ptr(len(v.Lost) == 0))
 	r.add("duplicates (issues, comments, attachments)", strconv.Itoa(len(v.Duplicates)), "0", ptr(len(v.Duplicates) == 0))
 	r.add("final divergence (chains whose values differ)", strconv.Itoa(len(v.Divergent)), "0", ptr(len(v.Divergent) == 0))
-	r.add("internal comments made on the service project (by people)", strconv.Itoa(ops.InternalComments()), "", nil)
+	turnedInt, turnedPub := ops.Turned()
+	r.add("service project: internal comments made / comments turned internal / turned public", fmt.Sprintf("%d / %d / %d",
+		ops.InternalComments(), turnedInt, turnedPub), "", nil)
 	r.add("internal comments outside their zone", strconv.Itoa(len(v.Outside)), "0", ptr(len(v.Outside) == 0))
 	r.add("sync-user writes in two poll cycles after quiet", strconv.Itoa(len(lateWrites)), "0", ptr(len(lateWrites) == 0))
 	r.add("sync errors recorded during the run", strconv.FormatInt(syncErrors, 10), "", nil)
 	r.Metrics = map[string]any{"ops_applied": ops.Applied(), "ops_failed": ops.Failed(), "ops_by_kind": ops.Counts(), "kills": kills,
 		"redis_restarts": redisRestarts, "db_restarts": dbRestarts, "unexpected_exits": sup.unexpected(), "chains": v.Chains, "issues": v.Issues,
 		"lost": len(v.Lost), "duplicates": len(v.Duplicates), "divergence": len(v.Divergent), "late_writes": len(lateWrites),
-		"internal_comments": ops.InternalComments(), "internal_outside": len(v.Outside),
+		"internal_comments": ops.InternalComments(), "turned_internal": turnedInt, "turned_public": turnedPub, "internal_outside": len(v.Outside),
 		"calls": f.all, "sync_calls": f.calls, "injected_5xx": f.s5xx, "injected_429": f.s429, "injected_timeouts": f.timeouts,
 		"ops_s": opsTime.Seconds(), "quiet_s": quietAfter.Seconds(), "sync_errors": syncErrors}
 	note := func(prefix string, xs []string) {

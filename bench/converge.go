@@ -93,6 +93,7 @@ type Ops struct {
 	secrets     map[string]string   // secretToken -> "inst/comment id" of an internal note never made public
 	created     map[string]int      // issues created per instance (they go to its projects in turn)
 	madeInt     int                 // internal comments made
+	turned      [2]int              // comments turned public, internal
 	attachments map[string]struct{} // "name size" uploaded by people
 }
 
@@ -226,8 +227,9 @@ func (o *Ops) fieldEdit(op int) (string, map[string]any) {
 
 // Apply runs operation op (its number, 0, 1, ...) on a random issue of A or B. The first six
 // operations create issues. On a service project's request (WithServiceDesk) half the field
-// edits are comments instead, comments are internal notes or public replies, and half the
-// comment edits turn a comment internal or public.
+// edits are comments instead and a quarter turn a comment internal or public, as do half the
+// comment edits; comments are internal notes or public replies, and half the files come with an
+// internal note.
 func (o *Ops) Apply(ctx context.Context, op int) {
 	r := o.rnd
 	inst := pick(r, []string{"A", "B"})
@@ -257,8 +259,14 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 	var key string
 	if kind != "create" {
 		key = pick(r, o.keys[inst])
-		if o.inService(key) && kind == "field" && r.IntN(2) == 0 {
-			kind = "comment-add" // a service desk's requests are mostly talk
+		if o.inService(key) && kind == "field" {
+			// A service desk's requests are mostly talk, and agents turn replies into notes.
+			switch r.IntN(4) {
+			case 0, 1:
+				kind = "comment-add"
+			case 2:
+				kind = "comment-toggle"
+			}
 		}
 	}
 	var err error
@@ -302,6 +310,8 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 		if err == nil {
 			o.comments[inst+"/"+cm.ID] = cm.Body
 		}
+	case "comment-toggle":
+		err = o.toggleComment(ctx, c, inst, key)
 	case "comment-edit", "comment-delete":
 		if kind == "comment-edit" && o.inService(key) && r.IntN(2) == 0 {
 			kind = "comment-toggle"

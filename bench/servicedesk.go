@@ -97,6 +97,9 @@ func (o *Ops) inService(key string) bool {
 // InternalComments is the number of internal comments people made (on a service project).
 func (o *Ops) InternalComments() int { return o.madeInt }
 
+// Turned is the number of comments people turned internal, and public.
+func (o *Ops) Turned() (internal, public int) { return o.turned[1], o.turned[0] }
+
 // secretToken is what every version of an internal note's body carries (edits keep the first
 // line), to find it in request bodies: internal-note-<op>-<instance>, delimited so that no token
 // is part of another.
@@ -177,6 +180,11 @@ func (o *Ops) toggleComment(ctx context.Context, c *jira.Client, inst, key strin
 	}
 	k := inst + "/" + cm.ID
 	o.internal[k] = internal
+	if internal {
+		o.turned[1]++
+	} else {
+		o.turned[0]++
+	}
 	if !internal {
 		// Its text may travel now: no longer a secret.
 		for tok, sk := range o.secrets {
