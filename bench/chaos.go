@@ -307,7 +307,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 		return nil, fmt.Errorf("chaos: verify: %w", err)
 	}
 	stopLeaks()
-	v.Outside = append(v.Outside, leaks.leaks(ops)...)
+	leaks.leaks(v, ops)
 	var syncErrors int64
 	for _, n := range lg {
 		var c int64

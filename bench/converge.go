@@ -524,10 +524,11 @@ type Verdict struct {
 	Duplicates []string
 	// Divergent lists the chains whose mapped values differ between A, AB and B.
 	Divergent []string
-	// Outside lists internal comments people made (in a service project) that are found
-	// outside their side: stored on AB or on the other private side (or, in the chaos run, in a
-	// request body sent there).
+	// Outside lists, one line each, the internal comments people made (in a service project)
+	// and the files added with them that are found outside their side: stored on AB or on the
+	// other private side (or, in the chaos run, in a request body sent there), with where.
 	Outside []string
+	outside map[string]map[string]bool // what -> where
 }
 
 // OK is true when nothing was lost, duplicated or divergent, and no internal comment left its side.
@@ -723,7 +724,6 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 	everywhere := map[string]bool{} // comment content and attachments on all three sides of a chain
 	home := map[string]bool{}       // "inst content" of the internal comments people made, on their side
 	seen := map[string]map[string]bool{}
-	outside := map[string]bool{}
 	for _, abID := range abIDs {
 		p := peers[abID]
 		if p["A"] == "" || p["B"] == "" {
@@ -824,7 +824,7 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 					tw.LocalCommentsKeptHome, tw.RemoteCommentsKeptHome, n.Name, len(privates[n.Name].kept), len(ab.kept)))
 			}
 		}
-		outsideZone(chain, map[string]issueState{"A": a, "AB": ab, "B": b}, outside, seen)
+		outsideZone(v, chain, map[string]issueState{"A": a, "AB": ab, "B": b}, seen)
 		for _, d := range diffs {
 			v.Lost = append(v.Lost, chain+": "+d)
 		}
@@ -841,8 +841,8 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 					v.Lost = append(v.Lost, fmt.Sprintf("internal comment %s left by a person is not on %s: %q", k, inst, body))
 				}
 				for other := range seen {
-					if other != inst && seen[other][content] {
-						outside[fmt.Sprintf("internal comment %s of %s is on %s: %q", k, inst, other, body)] = true
+					if other != inst && seen[other][content] && !v.foundOn(inst, content, other) {
+						v.addOutside(inst, content, "on "+other)
 					}
 				}
 				continue
@@ -860,10 +860,6 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			}
 		}
 	}
-	for o := range outside {
-		v.Outside = append(v.Outside, o)
-	}
-	slices.Sort(v.Outside)
 	slices.Sort(v.Lost)
 	return v, nil
 }

@@ -10,6 +10,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -252,9 +253,39 @@ func commentState(st *issueState, cs []jira.Comment) {
 	slices.Sort(st.kept)
 }
 
-// outsideZone lists the internal comments of a chain's private side found on another side
-// (what is there, shared or kept, by content), and records every content per instance in seen.
-func outsideZone(chain string, states map[string]issueState, out map[string]bool, seen map[string]map[string]bool) {
+// addOutside records that an internal comment of instance home (its content, or "file NAME
+// SIZE" for an attachment added with one) was found at where; Outside gets one line per comment.
+func (v *Verdict) addOutside(home, what, where string) {
+	if v.outside == nil {
+		v.outside = map[string]map[string]bool{}
+	}
+	id := home + " " + strings.SplitN(what, "\n", 2)[0] // a comment's first line names it (op number and instance)
+	if v.outside[id] == nil {
+		v.outside[id] = map[string]bool{}
+	}
+	v.outside[id][where] = true
+	v.Outside = v.Outside[:0]
+	for id, ws := range v.outside {
+		home, what, _ := strings.Cut(id, " ")
+		v.Outside = append(v.Outside, fmt.Sprintf("%s of %s: %s", what, home, strings.Join(slices.Sorted(maps.Keys(ws)), "; ")))
+	}
+	slices.Sort(v.Outside)
+}
+
+// foundOn reports whether an internal comment of home was already found stored on inst.
+func (v *Verdict) foundOn(home, what, inst string) bool {
+	for w := range v.outside[home+" "+strings.SplitN(what, "\n", 2)[0]] {
+		if strings.HasPrefix(w, "on "+inst+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// outsideZone records the internal comments (and the files added with them) of a chain's private
+// side found on another side (what is there, shared or kept, by content), and every comment's
+// content per instance in seen.
+func outsideZone(v *Verdict, chain string, states map[string]issueState, seen map[string]map[string]bool) {
 	for inst, st := range states {
 		if seen[inst] == nil {
 			seen[inst] = map[string]bool{}
@@ -270,14 +301,14 @@ func outsideZone(chain string, states map[string]issueState, out map[string]bool
 		for _, c := range states[home].kept {
 			for inst, st := range states {
 				if inst != home && (slices.Contains(st.comments, c) || slices.Contains(st.kept, c)) {
-					out[fmt.Sprintf("%s: internal comment of %s is on %s: %q", chain, home, inst, c)] = true
+					v.addOutside(home, c, "on "+inst+" ("+chain+")")
 				}
 			}
 		}
 		for _, at := range states[home].held {
 			for inst, st := range states {
 				if inst != home && (slices.Contains(st.attachments, at) || slices.Contains(st.held, at)) {
-					out[fmt.Sprintf("%s: attachment %q of an internal comment of %s is on %s", chain, at, home, inst)] = true
+					v.addOutside(home, "file "+at, "on "+inst+" ("+chain+")")
 				}
 			}
 		}
@@ -339,13 +370,13 @@ func (s *leakScanner) sample() {
 	}
 }
 
-// leaks returns, for every internal note that never became public, the requests that carried
-// its text to an instance other than its own.
-func (s *leakScanner) leaks(o *Ops) []string {
+// leaks adds to v, for every internal note that never became public, the requests that carried
+// its text to an instance other than its own; it returns how many requests did.
+func (s *leakScanner) leaks(v *Verdict, o *Ops) int {
 	s.sample()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
+	n := 0
 	for tok, where := range s.hits {
 		k, secret := o.secrets[tok]
 		if !secret {
@@ -354,10 +385,10 @@ func (s *leakScanner) leaks(o *Ops) []string {
 		home, _, _ := strings.Cut(k, "/")
 		for _, w := range where {
 			if inst, _, _ := strings.Cut(w, " "); inst != home {
-				out = append(out, fmt.Sprintf("internal comment %s (%s) in a request body on %s", k, tok, w))
+				v.addOutside(home, tok, "in a request body: "+w)
+				n++
 			}
 		}
 	}
-	slices.Sort(out)
-	return out
+	return n
 }

@@ -164,7 +164,7 @@ func TestVerifyInternalComments(t *testing.T) {
 
 	// The file of the internal note on AB: outside its zone.
 	upload(sync["AB"], relay.Key, "secret.txt")
-	if v := verify(); len(v.Outside) != 1 || !strings.Contains(v.Outside[0], `attachment "secret.txt 5" of an internal comment of A is on AB`) {
+	if v := verify(); len(v.Outside) != 1 || !strings.HasPrefix(v.Outside[0], "file secret.txt 5 of A: on AB (HELP-1 <-> HELPRELAY-1 <-> SUPPORT-1)") {
 		t.Errorf("file of an internal note on AB: outside %q", v.Outside)
 	}
 	ab, err := readers["AB"].GetIssue(ctx, relay.Key, jira.GetIssueOptions{})
@@ -183,23 +183,26 @@ func TestVerifyInternalComments(t *testing.T) {
 		t.Fatalf("file removed from AB: lost %q, outside %q", v.Lost, v.Outside)
 	}
 
-	// The internal note leaks to B (a copy there): outside its zone, once per place it is found.
+	// The internal note leaks to B (a copy there): outside its zone, one line for the note with
+	// every place it is found, the request that carried it included.
 	scan := newLeakScanner(sim)
 	leaked := comment(sync["B"], support.Key, note.Body)
 	v := verify()
-	if len(v.Outside) == 0 || !strings.Contains(strings.Join(v.Outside, "\n"), "is on B") || strings.Contains(strings.Join(v.Outside, "\n"), "is on AB") {
-		t.Errorf("internal note copied to B: outside %q", v.Outside)
+	if n := scan.leaks(v, ops); n != 1 {
+		t.Errorf("%d request bodies carried the note, want the one POST to B", n)
 	}
-	if got := scan.leaks(ops); len(got) != 1 || !strings.Contains(got[0], "B POST") {
-		t.Errorf("request bodies: %q, want the one POST to B", got)
+	want := "internal-note-7-A of A: in a request body: B POST /rest/api/2/issue/" + support.Key + "/comment; on B (HELP-1 <-> HELPRELAY-1 <-> SUPPORT-1)"
+	if len(v.Outside) != 1 || v.Outside[0] != want {
+		t.Errorf("internal note copied to B: outside %q, want %q", v.Outside, want)
 	}
 	if err := sync["B"].DeleteComment(ctx, support.Key, leaked.ID); err != nil {
 		t.Fatal(err)
 	}
 	// Made public later, its text may travel: no longer counted in request bodies.
 	delete(ops.secrets, secretToken(7, "A"))
-	if got := scan.leaks(ops); len(got) != 0 {
-		t.Errorf("a note made public: %q", got)
+	v = &Verdict{}
+	if n := scan.leaks(v, ops); n != 0 || len(v.Outside) != 0 {
+		t.Errorf("a note made public: %d requests, %q", n, v.Outside)
 	}
 
 	// The internal note gone from A while people left it: lost, not outside.
