@@ -108,6 +108,9 @@ func (n *chaosNode) ledger() Ledger { return Ledger{Name: n.name, DB: n.db, Rule
 // Chaos runs the convergence scenario while worker processes are killed, the queue is lost, the
 // database restarts and the emulators inject 5xx, 429s and timeouts; then it waits for the quiet
 // state and reports operations applied, changes lost, duplicates and divergence (all must be 0).
+// Each node syncs two paths through the relay: the default projects, and A's service project
+// HELP to SUPPORT on B through HELPRELAY, where people write internal notes and public replies;
+// no internal note may be found outside its side, stored or in a request body (servicedesk.go).
 func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	cfg.defaults()
 	o.defaults()
@@ -203,6 +206,11 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	countDone := make(chan struct{})
 	defer stopCount()
 	go func() { defer close(countDone); counter.run(sctx) }()
+	// Internal notes' text in any request body outside their side, until the check.
+	leaks := newLeakScanner(w.Sim)
+	lctx, stopLeaks := context.WithCancel(ctx)
+	defer stopLeaks()
+	go leaks.run(lctx)
 
 	// The chaos schedule: every event at an operation number, spread evenly and shuffled.
 	rnd := mrand.New(mrand.NewPCG(o.Seed, 7))
@@ -226,7 +234,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 		i.Knobs().SetIndexLag(o.IndexLag)
 	}
 	setFaults(w, o, true)
-	ops := NewOps(people, o.Seed)
+	ops := NewOps(people, o.Seed).WithServiceDesk()
 	var opsLog []string
 	ops.Logf = func(format string, args ...any) {
 		if len(opsLog) < 20 {
@@ -303,6 +311,8 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chaos: verify: %w", err)
 	}
+	stopLeaks()
+	leaks.leaks(v, ops)
 	var syncErrors int64
 	for _, n := range lg {
 		var c int64
@@ -325,11 +335,16 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	r.add("changes lost", strconv.Itoa(len(v.Lost)), "0", ptr(len(v.Lost) == 0))
 	r.add("duplicates (issues, comments, attachments)", strconv.Itoa(len(v.Duplicates)), "0", ptr(len(v.Duplicates) == 0))
 	r.add("final divergence (chains whose values differ)", strconv.Itoa(len(v.Divergent)), "0", ptr(len(v.Divergent) == 0))
+	turnedInt, turnedPub := ops.Turned()
+	r.add("service project: internal comments made / comments turned internal / turned public", fmt.Sprintf("%d / %d / %d",
+		ops.InternalComments(), turnedInt, turnedPub), "", nil)
+	r.add("internal comments outside their zone", strconv.Itoa(len(v.Outside)), "0", ptr(len(v.Outside) == 0))
 	r.add("sync-user writes in two poll cycles after quiet", strconv.Itoa(len(lateWrites)), "0", ptr(len(lateWrites) == 0))
 	r.add("sync errors recorded during the run", strconv.FormatInt(syncErrors, 10), "", nil)
 	r.Metrics = map[string]any{"ops_applied": ops.Applied(), "ops_failed": ops.Failed(), "ops_by_kind": ops.Counts(), "kills": kills,
 		"redis_restarts": redisRestarts, "db_restarts": dbRestarts, "unexpected_exits": sup.unexpected(), "chains": v.Chains, "issues": v.Issues,
 		"lost": len(v.Lost), "duplicates": len(v.Duplicates), "divergence": len(v.Divergent), "late_writes": len(lateWrites),
+		"internal_comments": ops.InternalComments(), "turned_internal": turnedInt, "turned_public": turnedPub, "internal_outside": len(v.Outside),
 		"calls": f.all, "sync_calls": f.calls, "injected_5xx": f.s5xx, "injected_429": f.s429, "injected_timeouts": f.timeouts,
 		"ops_s": opsTime.Seconds(), "quiet_s": quietAfter.Seconds(), "sync_errors": syncErrors}
 	note := func(prefix string, xs []string) {
@@ -344,6 +359,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	note("lost", v.Lost)
 	note("duplicate", v.Duplicates)
 	note("divergent", v.Divergent)
+	note("internal comment outside its zone", v.Outside)
 	note("late write", lateWrites)
 	note("failed operation", opsLog)
 	if dbKind(cfg) == "sqlite" {
@@ -420,11 +436,14 @@ func newChaosNode(ctx context.Context, w *World, cfg Config, sealer *models.Seal
 	if err != nil {
 		return n, err
 	}
-	c := &models.Connection{Name: name + "-AB", LocalInstanceID: insts[name].ID, RemoteInstanceID: insts["AB"].ID,
-		LocalProject: jirasim.DefaultProjectKey(name), RemoteProject: jirasim.DefaultProjectKey("AB"), PollIntervalMS: int(poll / time.Millisecond),
-		Rules: string(rj), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore}
-	if err := n.db.WithContext(ctx).Create(c).Error; err != nil {
-		return n, fmt.Errorf("node %s: store connection: %w", name, err)
+	// Two paths through the relay: the default projects, and the service desk's (servicedesk.go).
+	for _, rt := range serviceRoutes(name) {
+		c := &models.Connection{Name: rt.name, LocalInstanceID: insts[name].ID, RemoteInstanceID: insts["AB"].ID,
+			LocalProject: rt.localProject, RemoteProject: rt.relayProject, PollIntervalMS: int(poll / time.Millisecond),
+			Rules: string(rj), ConflictPolicy: models.PolicyNewestWins, DeletionPolicy: models.DeleteIgnore}
+		if err := n.db.WithContext(ctx).Create(c).Error; err != nil {
+			return n, fmt.Errorf("node %s: store connection %s: %w", name, rt.name, err)
+		}
 	}
 	return n, nil
 }

@@ -52,7 +52,7 @@ func runChaosSmoke(t *testing.T, ops, redisLosses int, databaseURL, redisURL str
 	for _, tc := range []struct {
 		metric string
 		want   int
-	}{{"lost", 0}, {"duplicates", 0}, {"divergence", 0}, {"late_writes", 0}, {"unexpected_exits", 0}, {"kills", 2},
+	}{{"lost", 0}, {"duplicates", 0}, {"divergence", 0}, {"internal_outside", 0}, {"late_writes", 0}, {"unexpected_exits", 0}, {"kills", 2},
 		{"redis_restarts", redisLosses}, {"db_restarts", 1}, {"ops_failed", 0}} {
 		if got := m[tc.metric]; got != tc.want {
 			t.Errorf("%s = %v, want %d", tc.metric, got, tc.want)
@@ -63,6 +63,9 @@ func runChaosSmoke(t *testing.T, ops, redisLosses int, databaseURL, redisURL str
 	}
 	if m["chains"].(int) == 0 {
 		t.Error("no chain verified")
+	}
+	if m["internal_comments"].(int) == 0 {
+		t.Error("people made no internal comment on the service project: the internal-comment check saw nothing")
 	}
 	var js bytes.Buffer
 	if err := r.WriteJSON(&js); err != nil {

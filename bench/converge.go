@@ -79,19 +79,29 @@ type Ops struct {
 	People map[string]*jira.Client
 	// Logf receives one line per failed operation (nil: dropped).
 	Logf func(format string, args ...any)
+	// Projects are the projects people work in, per instance (none: jirasim.DefaultProjectKey);
+	// Service names those that are service projects (see WithServiceDesk).
+	Projects map[string][]string
+	Service  map[string]bool
 
 	rnd         *rand.Rand
 	keys        map[string][]string // issue keys per instance, refreshed now and then
 	counts      map[string]int      // operations applied, by kind
 	failed      int
-	comments    map[string]string   // "inst/issue/comment id" -> body the person left
+	comments    map[string]string   // "inst/comment id" -> body the person left
+	internal    map[string]bool     // "inst/comment id" -> an internal comment now
+	secrets     map[string]string   // secretToken -> "inst/comment id" of an internal note never made public
+	created     map[string]int      // issues created per instance (they go to its projects in turn)
+	madeInt     int                 // internal comments made
+	turned      [2]int              // comments turned public, internal
 	attachments map[string]struct{} // "name size" uploaded by people
 }
 
 // NewOps returns an operation generator with a reproducible random sequence.
 func NewOps(people map[string]*jira.Client, seed uint64) *Ops {
 	return &Ops{People: people, rnd: rand.New(rand.NewPCG(seed, 1)), keys: map[string][]string{}, counts: map[string]int{},
-		comments: map[string]string{}, attachments: map[string]struct{}{}}
+		comments: map[string]string{}, internal: map[string]bool{}, secrets: map[string]string{}, created: map[string]int{},
+		attachments: map[string]struct{}{}}
 }
 
 // Counts returns the operations applied, by kind (create, field, transition, comment-add, ...).
@@ -124,7 +134,7 @@ func (o *Ops) logf(format string, args ...any) {
 func (o *Ops) refresh(ctx context.Context, inst string) {
 	var hits []jira.Issue
 	err := Try(ctx, "list issues", func() (err error) {
-		hits, err = o.People[inst].SearchAll(ctx, jira.SearchQuery{JQL: "project = " + jirasim.DefaultProjectKey(inst) + " ORDER BY key ASC",
+		hits, err = o.People[inst].SearchAll(ctx, jira.SearchQuery{JQL: "project in (" + strings.Join(o.projects(inst), ", ") + ") ORDER BY key ASC",
 			Fields: []string{"summary"}}, jira.SearchAllOptions{})
 		return err
 	})
@@ -216,7 +226,10 @@ func (o *Ops) fieldEdit(op int) (string, map[string]any) {
 }
 
 // Apply runs operation op (its number, 0, 1, ...) on a random issue of A or B. The first six
-// operations create issues.
+// operations create issues. On a service project's request (WithServiceDesk) half the field
+// edits are comments instead and a quarter turn a comment internal or public, as do half the
+// comment edits; comments are internal notes or public replies, and half the files come with an
+// internal note.
 func (o *Ops) Apply(ctx context.Context, op int) {
 	r := o.rnd
 	inst := pick(r, []string{"A", "B"})
@@ -246,19 +259,31 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 	var key string
 	if kind != "create" {
 		key = pick(r, o.keys[inst])
+		if o.inService(key) && kind == "field" {
+			// A service desk's requests are mostly talk, and agents turn replies into notes.
+			switch r.IntN(4) {
+			case 0, 1:
+				kind = "comment-add"
+			case 2:
+				kind = "comment-toggle"
+			}
+		}
 	}
 	var err error
 	switch kind {
 	case "create":
 		var ci *jira.CreatedIssue
+		ps := o.projects(inst)
+		project := ps[o.created[inst]%len(ps)]
 		err = Try(ctx, "create", func() (err error) {
 			ci, err = c.CreateIssue(ctx, jira.IssueInput{Fields: map[string]any{
-				"project": map[string]string{"key": jirasim.DefaultProjectKey(inst)}, "issuetype": map[string]string{"name": "Task"},
+				"project": map[string]string{"key": project}, "issuetype": map[string]string{"name": "Task"},
 				"summary": fmt.Sprintf("issue %d on %s", op, inst), "labels": []string{"new"}}})
 			return err
 		})
 		if err == nil {
 			o.keys[inst] = append(o.keys[inst], ci.Key)
+			o.created[inst]++
 		}
 	case "field":
 		var f map[string]any
@@ -273,6 +298,10 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 			err = Try(ctx, "transition "+key, func() error { return c.DoTransition(ctx, key, jira.TransitionInput{ID: tr.ID}) })
 		}
 	case "comment-add":
+		if o.inService(key) {
+			err = o.serviceComment(ctx, c, inst, key, op)
+			break
+		}
 		var cm *jira.Comment
 		err = Try(ctx, "comment on "+key, func() (err error) {
 			cm, err = c.AddComment(ctx, key, jira.CommentInput{Body: fmt.Sprintf("comment %d on %s\nsecond line %d", op, inst, r.IntN(1000))})
@@ -281,7 +310,14 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 		if err == nil {
 			o.comments[inst+"/"+cm.ID] = cm.Body
 		}
+	case "comment-toggle":
+		err = o.toggleComment(ctx, c, inst, key)
 	case "comment-edit", "comment-delete":
+		if kind == "comment-edit" && o.inService(key) && r.IntN(2) == 0 {
+			kind = "comment-toggle"
+			err = o.toggleComment(ctx, c, inst, key)
+			break
+		}
 		// People edit and delete their own comments: copies belong to the sync user, and a
 		// deleted copy is by design not brought back (so the sets would differ by intent).
 		var cs []jira.Comment
@@ -309,15 +345,22 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 			err = Try(ctx, "delete comment", func() error { return c.DeleteComment(ctx, key, cm.ID) })
 			if err == nil || jira.IsNotFound(err) {
 				delete(o.comments, inst+"/"+cm.ID)
+				delete(o.internal, inst+"/"+cm.ID)
 			}
 		}
 	case "attachment":
 		data := bytes.Repeat([]byte{byte('a' + op%26)}, 1+r.IntN(4000))
 		name := fmt.Sprintf("file-%d-%s.txt", op, inst)
-		err = Try(ctx, "attach to "+key, func() error {
-			_, err := c.UploadAttachment(ctx, key, name, bytes.NewReader(data))
-			return err
-		})
+		if o.inService(key) && r.IntN(2) == 0 {
+			kind = "attachment-internal"
+			err = o.internalNoteFor(ctx, c, inst, key, op, name)
+		}
+		if err == nil {
+			err = Try(ctx, "attach to "+key, func() error {
+				_, err := c.UploadAttachment(ctx, key, name, bytes.NewReader(data))
+				return err
+			})
+		}
 		if err == nil {
 			o.attachments[fmt.Sprintf("%s %d", name, len(data))] = struct{}{}
 		}
@@ -481,18 +524,28 @@ type Verdict struct {
 	Duplicates []string
 	// Divergent lists the chains whose mapped values differ between A, AB and B.
 	Divergent []string
+	// Outside lists, one line each, the internal comments people made (in a service project)
+	// and the files added with them that are found outside their side: stored on AB or on the
+	// other private side (or, in the chaos run, in a request body sent there), with where.
+	Outside []string
+	outside map[string]map[string]bool // what -> where
 }
 
-// OK is true when nothing was lost, duplicated or divergent.
+// OK is true when nothing was lost, duplicated or divergent, and no internal comment left its side.
 func (v *Verdict) OK() bool {
-	return len(v.Lost) == 0 && len(v.Duplicates) == 0 && len(v.Divergent) == 0
+	return len(v.Lost) == 0 && len(v.Duplicates) == 0 && len(v.Divergent) == 0 && len(v.Outside) == 0
 }
 
 // issueState is what Verify compares of one issue.
 type issueState struct {
-	issue       *jira.Issue
-	comments    []string // content without the copy header, sorted
-	attachments []string // "name size", sorted
+	issue         *jira.Issue
+	service       bool            // in a service project
+	comments      []string        // content without the copy header, sorted; not the internal ones people made
+	kept          []string        // internal comments people made (they stay on this side), sorted
+	arrivedPublic []string        // copies that arrived public in a service project (the rules say internal)
+	attachments   []string        // "name size", sorted; not the held ones
+	heldNames     map[string]bool // files referenced only by comments that stay on this side
+	held          []string        // "name size" of the attachments that stay on this side, sorted
 }
 
 func readIssue(ctx context.Context, c *jira.Client, id string) (issueState, error) {
@@ -505,18 +558,23 @@ func readIssue(ctx context.Context, c *jira.Client, id string) (issueState, erro
 		return st, err
 	}
 	var cs []jira.Comment
-	if err := Try(ctx, "comments of "+id, func() (err error) { cs, err = c.Comments(ctx, id, jira.CommentOptions{}); return err }); err != nil {
+	if err := Try(ctx, "comments of "+id, func() (err error) {
+		cs, err = c.Comments(ctx, id, jira.CommentOptions{Expand: []string{"properties"}})
+		return err
+	}); err != nil {
 		return st, err
 	}
-	for _, cm := range cs {
-		st.comments = append(st.comments, commentContent(cm.Body))
-	}
-	slices.Sort(st.comments)
+	commentState(&st, cs)
 	as, _ := st.issue.Attachments()
 	for _, a := range as {
-		st.attachments = append(st.attachments, fmt.Sprintf("%s %d", a.Filename, a.Size))
+		if st.heldNames[a.Filename] {
+			st.held = append(st.held, fmt.Sprintf("%s %d", a.Filename, a.Size))
+		} else {
+			st.attachments = append(st.attachments, fmt.Sprintf("%s %d", a.Filename, a.Size))
+		}
 	}
 	slices.Sort(st.attachments)
+	slices.Sort(st.held)
 	return st, nil
 }
 
@@ -567,13 +625,36 @@ func rawValue(is *jira.Issue, id string) string {
 // Verify checks the quiet state of the split topology: every issue of A, AB and B is in exactly
 // one twin per connection it belongs to; every chain A <-> AB <-> B agrees on every shared field
 // (after the value maps), comment and attachment, with no duplicate; and what people left (ops)
-// is on all three. readers read as an administrator of "A", "AB" and "B"; nodes are A's and B's.
+// is on all three. An internal comment a person made in a service project is the exception: it
+// must be on its own side and on no other (Verdict.Outside), it is left out of the comparison,
+// and the twin's kept-home count must match; a copy that arrived in a service project must be
+// internal (the bench rules keep the default). The instances' projects are those of the nodes'
+// connections. readers read as an administrator of "A", "AB" and "B"; nodes are A's and B's.
 func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger, ops *Ops) (*Verdict, error) {
 	v := &Verdict{Issues: map[string]int{}}
+	// The projects of every instance: the nodes' connections say which (one per side and connection).
+	projects := map[string][]string{}
+	for _, n := range nodes {
+		var cs []models.Connection
+		if err := n.DB.WithContext(ctx).Order("id").Find(&cs).Error; err != nil {
+			return nil, fmt.Errorf("node %s: read connections: %w", n.Name, err)
+		}
+		for _, c := range cs {
+			for inst, p := range map[string]string{n.Name: c.LocalProject, "AB": c.RemoteProject} {
+				if !slices.Contains(projects[inst], p) {
+					projects[inst] = append(projects[inst], p)
+				}
+			}
+		}
+	}
 	listIDs := func(inst string) ([]string, error) {
+		ps := projects[inst]
+		if len(ps) == 0 {
+			ps = []string{jirasim.DefaultProjectKey(inst)}
+		}
 		var hits []jira.Issue
 		err := Try(ctx, "list "+inst, func() (err error) {
-			hits, err = readers[inst].SearchAll(ctx, jira.SearchQuery{JQL: "project = " + jirasim.DefaultProjectKey(inst) + " ORDER BY key ASC",
+			hits, err = readers[inst].SearchAll(ctx, jira.SearchQuery{JQL: "project in (" + strings.Join(ps, ", ") + ") ORDER BY key ASC",
 				Fields: []string{"summary"}}, jira.SearchAllOptions{})
 			return err
 		})
@@ -641,6 +722,8 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 	}
 	v.Chains = len(abIDs)
 	everywhere := map[string]bool{} // comment content and attachments on all three sides of a chain
+	home := map[string]bool{}       // "inst content" of the internal comments people made, on their side
+	seen := map[string]map[string]bool{}
 	for _, abID := range abIDs {
 		p := peers[abID]
 		if p["A"] == "" || p["B"] == "" {
@@ -686,10 +769,10 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			diffs = append(diffs, fmt.Sprintf("priority on B %q, on AB %q (High and Highest swap)", want, got))
 		}
 		for _, s := range []issueState{a, ab, b} {
-			if d := dups(s.comments); len(d) > 0 {
+			if d := dups(slices.Sorted(slices.Values(append(slices.Clone(s.comments), s.kept...)))); len(d) > 0 {
 				v.Duplicates = append(v.Duplicates, fmt.Sprintf("%s: duplicate comments on %s: %q", chain, s.issue.Key, d))
 			}
-			if d := dups(s.attachments); len(d) > 0 {
+			if d := dups(slices.Sorted(slices.Values(append(slices.Clone(s.attachments), s.held...)))); len(d) > 0 {
 				v.Duplicates = append(v.Duplicates, fmt.Sprintf("%s: duplicate attachments on %s: %q", chain, s.issue.Key, d))
 			}
 		}
@@ -720,6 +803,28 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 				everywhere["a "+at] = true
 			}
 		}
+		for _, x := range []struct {
+			name string
+			st   issueState
+		}{{"A", a}, {"B", b}} {
+			for _, c := range x.st.kept {
+				home[x.name+" "+c] = true
+			}
+			for _, at := range x.st.held {
+				home[x.name+" a "+at] = true
+			}
+			for _, c := range x.st.arrivedPublic {
+				diffs = append(diffs, fmt.Sprintf("comment %q arrived public in %s's service project (the rules say internal)", c, x.name))
+			}
+		}
+		// What the twin page shows: the internal comments that stayed home on each side.
+		for _, n := range nodes {
+			if tw, ok := twinOf[abID][n.Name]; ok && (tw.LocalCommentsKeptHome != len(privates[n.Name].kept) || tw.RemoteCommentsKeptHome != len(ab.kept)) {
+				diffs = append(diffs, fmt.Sprintf("node %s's twin %d counts %d / %d internal comments kept home, %s has %d and AB %d", n.Name, tw.ID,
+					tw.LocalCommentsKeptHome, tw.RemoteCommentsKeptHome, n.Name, len(privates[n.Name].kept), len(ab.kept)))
+			}
+		}
+		outsideZone(v, chain, map[string]issueState{"A": a, "AB": ab, "B": b}, seen)
 		for _, d := range diffs {
 			v.Lost = append(v.Lost, chain+": "+d)
 		}
@@ -729,11 +834,27 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 	}
 	if ops != nil {
 		for k, body := range ops.comments {
+			if ops.internal[k] {
+				inst, _, _ := strings.Cut(k, "/")
+				content := commentContent(body)
+				if !home[inst+" "+content] {
+					v.Lost = append(v.Lost, fmt.Sprintf("internal comment %s left by a person is not on %s: %q", k, inst, body))
+				}
+				for other := range seen {
+					if other != inst && seen[other][content] && !v.foundOn(inst, content, other) {
+						v.addOutside(inst, content, "on "+other)
+					}
+				}
+				continue
+			}
 			if !everywhere["c "+commentContent(body)] {
 				v.Lost = append(v.Lost, fmt.Sprintf("comment %s left by a person is not on A, AB and B: %q", k, body))
 			}
 		}
 		for at := range ops.attachments {
+			if home["A a "+at] || home["B a "+at] {
+				continue // added with an internal comment: it stays on its side (outsideZone)
+			}
 			if !everywhere["a "+at] {
 				v.Lost = append(v.Lost, fmt.Sprintf("attachment %q uploaded by a person is not on A, AB and B", at))
 			}

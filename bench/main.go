@@ -29,7 +29,8 @@ const Help = "Usage: airlock bench SCENARIO [flags]\n" +
 	"  calls  --idle 1m --changes 10 --interval 5s\n" +
 	"  scale  --twins 100000 --errors 10000 --changed 20\n" +
 	"  chaos  --ops 2000 --kills 10 --redis-restarts 1 --db-restarts 1 --procs 2 --seed N: convergence with worker\n" +
-	"         processes SIGKILLed, the queue lost, the database restarted, 5% 5xx, 2% 429, 1% timeouts (0 lost, 0 dup)\n" +
+	"         processes SIGKILLed, the queue lost, the database restarted, 5% 5xx, 2% 429, 1% timeouts (0 lost, 0 dup),\n" +
+	"         with a service project's internal and public comments (0 internal comments outside their zone)\n" +
 	"Database: SQLite files in a temporary folder, or one fresh database per node on DATABASE_URL.\n" +
 	"Queue: an embedded miniredis per node, or REDIS_URL (node k uses database N+k, FLUSHED at start;\n" +
 	"chaos uses only database N, which must be empty, for node A and a miniredis for node B)."
