@@ -291,11 +291,19 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 		kind = "field " + kind
 		err = Try(ctx, "edit "+key, func() error { return c.UpdateIssue(ctx, key, jira.IssueInput{Fields: f}, jira.UpdateOptions{}) })
 	case "transition":
-		var ts []jira.Transition
-		err = Try(ctx, "transitions of "+key, func() (err error) { ts, err = c.Transitions(ctx, key, false); return err })
-		if err == nil && len(ts) > 0 {
+		// A person whose transition became stale (the sync moved the status between their read
+		// and their click: Jira answers 400 "not valid for this issue") reloads and tries again.
+		for attempt := 0; attempt < 3; attempt++ {
+			var ts []jira.Transition
+			err = Try(ctx, "transitions of "+key, func() (err error) { ts, err = c.Transitions(ctx, key, false); return err })
+			if err != nil || len(ts) == 0 {
+				break
+			}
 			tr := pick(r, ts)
 			err = Try(ctx, "transition "+key, func() error { return c.DoTransition(ctx, key, jira.TransitionInput{ID: tr.ID}) })
+			if err == nil || !strings.Contains(err.Error(), "is not valid for this issue") {
+				break
+			}
 		}
 	case "comment-add":
 		if o.inService(key) {
