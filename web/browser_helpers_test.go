@@ -348,6 +348,11 @@ func choose(sel, value string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// htmxIdle waits until htmx has no request in flight and no swap or settle under way.
+func htmxIdle() chromedp.Action[chromedp.Void] {
+	return waitJS(`!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")`)
+}
+
 // runJS runs a JavaScript statement in the page, for a click htmx must see as a person's.
 func runJS(stmt string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

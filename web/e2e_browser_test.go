@@ -170,13 +170,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.Navigate(b.base+"/connections/new"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="connection-form"]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="conn-name"]`), "A to relay"),
-		choose(`[data-testid="local-instance"]`, strconv.FormatUint(uint64(instA.ID), 10)),
+		// Each choice re-renders its side (htmx): the next one waits until that swap is done, so
+		// that no choice lands on a select that is being replaced.
+		choose(`[data-testid="local-instance"]`, strconv.FormatUint(uint64(instA.ID), 10)), htmxIdle(),
 		waitJS(`document.querySelectorAll('[data-testid="local-project"] option[value="ALPHA"]').length === 1`),
-		choose(`[data-testid="remote-instance"]`, strconv.FormatUint(uint64(instAB.ID), 10)),
+		choose(`[data-testid="remote-instance"]`, strconv.FormatUint(uint64(instAB.ID), 10)), htmxIdle(),
 		waitJS(`document.querySelectorAll('[data-testid="remote-project"] option[value="RELAY"]').length === 1`),
-		choose(`[data-testid="local-project"]`, "ALPHA"),
+		choose(`[data-testid="local-project"]`, "ALPHA"), htmxIdle(),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="local-issuetype-Task"]`)),
-		choose(`[data-testid="remote-project"]`, "RELAY"),
+		choose(`[data-testid="remote-project"]`, "RELAY"), htmxIdle(),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="remote-issuetype-Task"]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="conn-poll"]`), "1"))
 	b.shot("connection-setup")
