@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -639,64 +638,37 @@ func (q *chaosQueue) close() {
 }
 
 // faultCounter counts the sync user's calls and the injected faults, from the emulators'
-// request logs (sampled often enough that the bounded logs drop nothing unseen).
+// request logs.
 type faultCounter struct {
-	sim  *jirasim.Sim
-	mu   sync.Mutex
-	seen map[string]bool
-	f    faultCounts
+	*logTail
+	f faultCounts
 }
 
 type faultCounts struct{ all, calls, s5xx, s429, timeouts int }
 
 func newFaultCounter(sim *jirasim.Sim) *faultCounter {
-	return &faultCounter{sim: sim, seen: map[string]bool{}}
-}
-
-func (c *faultCounter) run(ctx context.Context) {
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			c.sample()
+	c := &faultCounter{}
+	c.logTail = newLogTail(sim, func(_ *jirasim.Instance, e jirasim.LogEntry) {
+		// Injected 5xx and timeouts answer before authentication, so their entries carry no
+		// user: they are counted for every caller (people too); 429s and calls are the sync
+		// user's.
+		switch e.Status {
+		case http.StatusGatewayTimeout:
+			c.f.timeouts++
+		case http.StatusServiceUnavailable:
+			c.f.s5xx++
+		case http.StatusTooManyRequests:
+			c.f.s429++
 		}
-	}
-}
-
-func (c *faultCounter) sample() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, i := range c.sim.Instances() {
-		for _, e := range i.Log().Entries() {
-			id := i.Name() + "/" + e.RequestID
-			if c.seen[id] {
-				continue
-			}
-			c.seen[id] = true
-			// Injected 5xx and timeouts answer before authentication, so their entries carry
-			// no user: they are counted for every caller (people too); 429s and calls are the
-			// sync user's.
-			switch e.Status {
-			case http.StatusGatewayTimeout:
-				c.f.timeouts++
-			case http.StatusServiceUnavailable:
-				c.f.s5xx++
-			case http.StatusTooManyRequests:
-				c.f.s429++
-			}
-			c.f.all++
-			if e.User == "airlock" {
-				c.f.calls++
-			}
+		c.f.all++
+		if e.User == "airlock" {
+			c.f.calls++
 		}
-	}
+	})
+	return c
 }
 
-func (c *faultCounter) snapshot() faultCounts {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.f
+func (c *faultCounter) snapshot() (f faultCounts) {
+	c.locked(func() { f = c.f })
+	return f
 }

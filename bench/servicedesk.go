@@ -14,8 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/jirasim"
@@ -319,76 +317,49 @@ func outsideZone(v *Verdict, chain string, states map[string]issueState, seen ma
 // B for A's notes) for the tokens of internal notes, from the start of the run to its check: a
 // note's text in any request body there is outside its zone, whether or not it was stored.
 type leakScanner struct {
-	sim  *jirasim.Sim
-	mu   sync.Mutex
-	seen map[string]bool
+	*logTail
 	hits map[string][]string // "internal-note-" token -> "instance METHOD path"
 }
 
 func newLeakScanner(sim *jirasim.Sim) *leakScanner {
-	return &leakScanner{sim: sim, seen: map[string]bool{}, hits: map[string][]string{}}
-}
-
-func (s *leakScanner) run(ctx context.Context) {
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.sample()
-		}
-	}
-}
-
-func (s *leakScanner) sample() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, inst := range s.sim.Instances() {
-		for _, e := range inst.Log().Entries() {
-			id := inst.Name() + "/" + e.RequestID
-			if s.seen[id] {
-				continue
+	s := &leakScanner{hits: map[string][]string{}}
+	s.logTail = newLogTail(sim, func(inst *jirasim.Instance, e jirasim.LogEntry) {
+		for rest := e.Body; ; {
+			i := strings.Index(rest, "internal-note-")
+			if i < 0 {
+				break
 			}
-			s.seen[id] = true
-			for rest := e.Body; ; {
-				i := strings.Index(rest, "internal-note-")
-				if i < 0 {
-					break
-				}
-				rest = rest[i:]
-				end := len("internal-note-")
-				for end < len(rest) && (rest[end] == '-' || rest[end] >= '0' && rest[end] <= '9' || rest[end] >= 'A' && rest[end] <= 'Z') {
-					end++
-				}
-				tok := rest[:end]
-				s.hits[tok] = append(s.hits[tok], fmt.Sprintf("%s %s %s", inst.Name(), e.Method, e.Path))
-				rest = rest[end:]
+			rest = rest[i:]
+			end := len("internal-note-")
+			for end < len(rest) && (rest[end] == '-' || rest[end] >= '0' && rest[end] <= '9' || rest[end] >= 'A' && rest[end] <= 'Z') {
+				end++
 			}
+			tok := rest[:end]
+			s.hits[tok] = append(s.hits[tok], fmt.Sprintf("%s %s %s", inst.Name(), e.Method, e.Path))
+			rest = rest[end:]
 		}
-	}
+	})
+	return s
 }
 
 // leaks adds to v, for every internal note that never became public, the requests that carried
 // its text to an instance other than its own; it returns how many requests did.
-func (s *leakScanner) leaks(v *Verdict, o *Ops) int {
+func (s *leakScanner) leaks(v *Verdict, o *Ops) (n int) {
 	s.sample()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for tok, where := range s.hits {
-		k, secret := o.secrets[tok]
-		if !secret {
-			continue
-		}
-		home, _, _ := strings.Cut(k, "/")
-		for _, w := range where {
-			if inst, _, _ := strings.Cut(w, " "); inst != home {
-				v.addOutside(home, tok, "in a request body: "+w)
-				n++
+	s.locked(func() {
+		for tok, where := range s.hits {
+			k, secret := o.secrets[tok]
+			if !secret {
+				continue
+			}
+			home, _, _ := strings.Cut(k, "/")
+			for _, w := range where {
+				if inst, _, _ := strings.Cut(w, " "); inst != home {
+					v.addOutside(home, tok, "in a request body: "+w)
+					n++
+				}
 			}
 		}
-	}
+	})
 	return n
 }
