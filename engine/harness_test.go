@@ -27,10 +27,20 @@ type simWorld struct {
 
 func newSimWorld(t *testing.T) *simWorld {
 	t.Helper()
-	// The harness polls right after each write without letting time pass: search is as current
-	// as GET; paging and normalisation are Jira's.
-	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Knobs: jirasim.NoIndexLag()},
-		jirasim.Options{Name: "B", Knobs: jirasim.NoIndexLag()})
+	return simWorldOf(t, jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB"}, jirasim.Options{Name: "B"})
+}
+
+// simWorldOf starts the given instances. The harness polls right after each write without
+// letting time pass: search is as current as GET (an instance without knobs of its own gets
+// NoIndexLag); paging and normalisation are Jira's.
+func simWorldOf(t *testing.T, opts ...jirasim.Options) *simWorld {
+	t.Helper()
+	for i := range opts {
+		if opts[i].Knobs == nil {
+			opts[i].Knobs = jirasim.NoIndexLag()
+		}
+	}
+	sim, err := jirasim.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

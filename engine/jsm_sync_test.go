@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"context"
-	"crypto/rand"
 	"strings"
 	"testing"
 
@@ -26,18 +24,7 @@ func jsmWorld(t *testing.T) *simWorld {
 	ab.Projects = append(ab.Projects, jirasim.SeedProject{ID: "20001", Key: "DESK", Name: "Vendor Desk", Lead: "admin", Admins: []string{"airlock"},
 		ProjectTypeKey: "service_desk", Organizations: []string{"ACME Corp", "Globex"},
 		RequestTypes: []jirasim.SeedRequestType{{ID: "7", Key: "itsupport", Name: "IT support"}, {ID: "8", Key: "account", Name: "Fix an account problem"}}})
-	sim, err := jirasim.New(jirasim.Options{Name: "A", Knobs: jirasim.NoIndexLag()}, jirasim.Options{Name: "AB", Seed: ab, Knobs: jirasim.NoIndexLag()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	key := make([]byte, 32)
-	rand.Read(key)
-	s, err := models.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &simWorld{t: t, ctx: context.Background(), sim: sim, sealer: s}
+	return simWorldOf(t, jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB", Seed: ab})
 }
 
 // TestJSMFieldsSyncOverTheEmulator carries a request of A's service desk to AB's: its request
