@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	gojira "github.com/andygrunwald/go-jira"
-
-	"github.com/airlock-sync/airlock/jirasim"
 )
 
 // TestGoJiraLinksAndSubtasks creates a sub-task and an issue link on the emulator with
@@ -14,17 +12,7 @@ import (
 // IssueLinkType.GetList expects a bare array where Jira answers {"issueLinkTypes":[...]},
 // so it is not used here.)
 func TestGoJiraLinksAndSubtasks(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira", Knobs: jirasim.StillWorld()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	in := sim.Instance("A")
-	tp := gojira.BasicAuthTransport{Username: "airlock", Password: "airlock"}
-	c, err := gojira.NewClient(tp.Client(), in.URL()+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, in := goJiraOn(t, "/jira")
 	project := gojira.Project{Key: in.ProjectKey()}
 	parent, resp, err := c.Issue.Create(&gojira.Issue{Fields: &gojira.IssueFields{Project: project, Type: gojira.IssueType{Name: "Story"}, Summary: "parent"}})
 	if err != nil {

@@ -20,20 +20,28 @@ import (
 func TestGoJira(t *testing.T) {
 	for _, cp := range []string{"/jira", ""} {
 		t.Run("contextpath="+cp, func(t *testing.T) {
-			sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: cp, Knobs: jirasim.StillWorld()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sim.Close()
-			in := sim.Instance("A")
-			tp := gojira.BasicAuthTransport{Username: "airlock", Password: "airlock"}
-			c, err := gojira.NewClient(tp.Client(), in.URL()+"/")
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, in := goJiraOn(t, cp)
 			testGoJira(t, c, in)
 		})
 	}
+}
+
+// goJiraOn starts instance A (a still world) under the context path and returns a go-jira client
+// logged in as the sync user; the instance closes with the test.
+func goJiraOn(t *testing.T, contextPath string) (*gojira.Client, *jirasim.Instance) {
+	t.Helper()
+	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: contextPath, Knobs: jirasim.StillWorld()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	in := sim.Instance("A")
+	tp := gojira.BasicAuthTransport{Username: "airlock", Password: "airlock"}
+	c, err := gojira.NewClient(tp.Client(), in.URL()+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, in
 }
 
 func testGoJira(t *testing.T, c *gojira.Client, in *jirasim.Instance) {

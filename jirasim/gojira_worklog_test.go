@@ -6,8 +6,6 @@ import (
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
-
-	"github.com/airlock-sync/airlock/jirasim"
 )
 
 // TestGoJiraWorklogs drives worklogs, time tracking, watchers, the assignee resource and a
@@ -15,17 +13,7 @@ import (
 // written for Jira Cloud (accountId, a body on DELETE) and cannot work against Jira Server,
 // so they are left out; AddWatcher sends the Server shape (a JSON string).
 func TestGoJiraWorklogs(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Options{Name: "A", ContextPath: "/jira", Knobs: jirasim.StillWorld()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	in := sim.Instance("A")
-	tp := gojira.BasicAuthTransport{Username: "airlock", Password: "airlock"}
-	c, err := gojira.NewClient(tp.Client(), in.URL()+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, in := goJiraOn(t, "/jira")
 
 	created, resp, err := c.Issue.Create(&gojira.Issue{Fields: &gojira.IssueFields{
 		Project:      gojira.Project{Key: in.ProjectKey()},
