@@ -168,3 +168,20 @@ func numeric(s string) bool {
 	}
 	return true
 }
+
+// subtaskType returns the id of the project's sub-task issue type, or skips the test when the
+// project offers none (a real Jira may have sub-tasks turned off).
+func (e *env) subtaskType(t *testing.T, tg *Target) string {
+	t.Helper()
+	types, err := e.c.CreateMetaIssueTypes(e.ctx, tg.Project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range types {
+		if it.Subtask {
+			return it.ID
+		}
+	}
+	t.Skipf("project %s offers no sub-task type", tg.Project)
+	return ""
+}

@@ -100,19 +100,7 @@ func TestIssueLinks(t *testing.T) {
 func TestSubtasks(t *testing.T) {
 	Each(t, func(t *testing.T, tg *Target) {
 		e := setup(t, tg)
-		types, err := e.c.CreateMetaIssueTypes(e.ctx, tg.Project)
-		if err != nil {
-			t.Fatal(err)
-		}
-		subType := ""
-		for _, it := range types {
-			if it.Subtask && subType == "" {
-				subType = it.ID
-			}
-		}
-		if subType == "" {
-			t.Skipf("project %s offers no sub-task type", tg.Project)
-		}
+		subType := e.subtaskType(t, tg)
 		parent := e.create(t, "parent", nil)
 		sub := e.create(t, "sub-task", map[string]any{"issuetype": map[string]any{"id": subType}, "parent": map[string]any{"key": parent.Key}})
 		ps, _ := e.get(t, parent.Key, jira.GetIssueOptions{Fields: []string{"subtasks"}}).Subtasks()
@@ -122,7 +110,7 @@ func TestSubtasks(t *testing.T) {
 		if p, ok := e.get(t, sub.Key, jira.GetIssueOptions{Fields: []string{"parent"}}).Parent(); !ok || p.Key != parent.Key || p.Fields.Summary != "parent" {
 			t.Errorf("sub-task's parent %+v", p)
 		}
-		_, err = e.c.CreateIssue(e.ctx, jira.IssueInput{Fields: map[string]any{"project": map[string]any{"key": tg.Project},
+		_, err := e.c.CreateIssue(e.ctx, jira.IssueInput{Fields: map[string]any{"project": map[string]any{"key": tg.Project},
 			"issuetype": map[string]any{"id": subType}, "summary": "orphan", "labels": []string{e.runs}}})
 		if je := asError(t, err); je.Status != 400 || je.Errors["parent"] == "" {
 			t.Errorf("sub-task without parent: %v (errors %v)", err, je.Errors)

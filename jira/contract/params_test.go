@@ -13,19 +13,7 @@ import (
 func TestQueryBooleanCase(t *testing.T) {
 	Each(t, func(t *testing.T, tg *Target) {
 		e := setup(t, tg)
-		types, err := e.c.CreateMetaIssueTypes(e.ctx, tg.Project)
-		if err != nil {
-			t.Fatal(err)
-		}
-		subType := ""
-		for _, it := range types {
-			if it.Subtask && subType == "" {
-				subType = it.ID
-			}
-		}
-		if subType == "" {
-			t.Skipf("project %s offers no sub-task type", tg.Project)
-		}
+		subType := e.subtaskType(t, tg)
 		parent := e.create(t, "boolean parent", nil)
 		sub := e.create(t, "boolean sub-task", map[string]any{"issuetype": map[string]any{"id": subType}, "parent": map[string]any{"key": parent.Key}})
 		req, err := http.NewRequestWithContext(e.ctx, http.MethodDelete, tg.BaseURL+"/rest/api/2/issue/"+parent.Key+"?deleteSubtasks=True", nil)
