@@ -225,8 +225,7 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 	if op != "save" {
 		return s.renderMapping(c, http.StatusOK, cn, local, remote, in, meta, nil)
 	}
-	rules, errs := buildRules(in, meta)
-	keepCommentChoices(&rules, &stored)
+	rules, errs := buildRules(in, meta, &stored)
 	errs = formLimitErrors(c, errs)
 	if len(errs) > 0 {
 		return s.renderMapping(c, http.StatusUnprocessableEntity, cn, local, remote, in, meta, errs)
@@ -264,12 +263,14 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 
 // buildRules turns the editor state into engine.Rules and checks them: the engine's own
 // validation, fields that must exist on both sides, numbers and policies. Problems are keyed
-// by form field.
-func buildRules(in mappingInput, meta [2]sideMeta) (engine.Rules, map[string]string) {
+// by form field. What the editor does not show is kept from stored (the service desk comment
+// choices, which the connection form edits: web/connection_comments.go).
+func buildRules(in mappingInput, meta [2]sideMeta, stored *engine.Rules) (engine.Rules, map[string]string) {
 	errs := map[string]string{}
+	c := stored.Comments
+	c.Enabled, c.Attribution, c.RewriteMentions, c.AllowVisibilities = in.CommentsOn, strings.TrimSpace(in.Attribution), in.Mentions, nil
 	r := engine.Rules{Users: engine.UserMap{ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote},
-		Comments:   engine.CommentRules{Enabled: in.CommentsOn, Attribution: strings.TrimSpace(in.Attribution), RewriteMentions: in.Mentions},
-		Resolution: in.Resolution}
+		Comments: c, Resolution: in.Resolution}
 	if len(in.Users) > 0 {
 		r.Users.Map = map[string]string{}
 		for k, v := range in.Users {
@@ -597,12 +598,4 @@ func keepChosen(opts []views.MappingFieldOption, fields map[string]jira.Field, i
 		return opts
 	}
 	return append(opts, views.MappingFieldOption{ID: id, Label: fieldLabel(fd) + ", read-only here", Kind: suggestKind(fd)})
-}
-
-// keepCommentChoices carries the service desk comment choices, which the connection form edits
-// (web/connection_comments.go), over a save of the mapping editor: saving a mapping must not turn
-// an admin's choice back to the default without a word.
-func keepCommentChoices(next, stored *engine.Rules) {
-	next.Comments.InternalToRemote, next.Comments.InternalToLocal = stored.Comments.InternalToRemote, stored.Comments.InternalToLocal
-	next.Comments.PublicOnLocal, next.Comments.PublicOnRemote = stored.Comments.PublicOnLocal, stored.Comments.PublicOnRemote
 }

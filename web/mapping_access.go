@@ -81,7 +81,7 @@ func (s *Server) firstSyncRows(ctx context.Context, cn *models.Connection, in ma
 	if err != nil {
 		stored = engine.Rules{}
 	}
-	next, _ := buildRules(in, meta)
+	next, _ := buildRules(in, meta, &stored)
 	out := map[int]string{}
 	for i, row := range in.Rows {
 		if row.Local == "" || row.Remote == "" || i >= len(next.Fields) {

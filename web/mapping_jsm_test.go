@@ -64,7 +64,7 @@ func TestSLANeverATarget(t *testing.T) {
 	in := mappingInput{Conflict: conflictChoices[0].Value, Deletion: deletionChoices[0].Value}
 	check := func(row ruleInput) map[string]string {
 		in.Rows = []ruleInput{row}
-		_, errs := buildRules(in, meta)
+		_, errs := buildRules(in, meta, &engine.Rules{})
 		return errs
 	}
 	// SLA (local) -> text (remote), one way: fine.
