@@ -283,7 +283,8 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	return nil
 }
 
-// syncExtras carries comments and attachments (engine/comments.go, engine/attachments.go).
+// syncExtras carries comments, attachments, issue links and worklogs (engine/comments.go,
+// engine/attachments.go, engine/links.go, engine/worklogs.go).
 func (e *Engine) syncExtras(ctx context.Context, p *Pair) ([2]bool, error) {
 	var out [2]bool
 	if p.Rules.Comments.Enabled {
@@ -298,6 +299,20 @@ func (e *Engine) syncExtras(ctx context.Context, p *Pair) ([2]bool, error) {
 		out[0], out[1] = out[0] || w[0], out[1] || w[1]
 		if err != nil {
 			return out, fmt.Errorf("attachments: %w", err)
+		}
+	}
+	if p.Rules.Links.Enabled {
+		w, err := e.syncLinks(ctx, p)
+		out[0], out[1] = out[0] || w[0], out[1] || w[1]
+		if err != nil {
+			return out, fmt.Errorf("links: %w", err)
+		}
+	}
+	if p.Rules.Worklogs.Enabled {
+		w, err := e.syncWorklogs(ctx, p)
+		out[0], out[1] = out[0] || w[0], out[1] || w[1]
+		if err != nil {
+			return out, fmt.Errorf("worklogs: %w", err)
 		}
 	}
 	return out, nil

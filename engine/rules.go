@@ -43,6 +43,13 @@ type Rules struct {
 	Users       UserMap         `json:"users"`
 	Comments    CommentRules    `json:"comments"`
 	Attachments AttachmentRules `json:"attachments"`
+	// Structure governs sub-tasks and epics (engine/structure.go), Links issue links
+	// (engine/links.go), Worklogs worklogs (engine/worklogs.go) and Security issue security
+	// levels (engine/security.go).
+	Structure StructureRules `json:"structure"`
+	Links     LinkRules      `json:"links"`
+	Worklogs  WorklogRules   `json:"worklogs"`
+	Security  SecurityRules  `json:"security"`
 	// Resolution names the resolution set when a transition to a done status requires one and
 	// the other side's resolution does not map ("Done" when empty).
 	Resolution string `json:"resolution,omitempty"`
