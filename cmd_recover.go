@@ -42,7 +42,8 @@ func runRecover(ctx context.Context, env func(string) string, args []string, std
 	fmt.Fprintf(stdout, "scanned %d issues, %d carry this connection's link: %d twins %s, %d skipped (already known or incomplete)\n",
 		res.Scanned, res.Linked, res.Restored, verb, res.Skipped)
 	for _, tw := range res.Twins {
-		if len(tw.ToLocal)+len(tw.ToRemote)+len(tw.Conflicts) == 0 {
+		it := tw.Items
+		if len(tw.ToLocal)+len(tw.ToRemote)+len(tw.Conflicts)+it.Edited+it.EditedBoth+it.Deleted == 0 {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s <-> %s:", tw.LocalKey, tw.RemoteKey)
@@ -54,6 +55,15 @@ func runRecover(ctx context.Context, env func(string) string, args []string, std
 		}
 		if len(tw.Conflicts) > 0 {
 			fmt.Fprintf(stdout, " conflicts for the admin: %s;", strings.Join(tw.Conflicts, ", "))
+		}
+		if it.Edited > 0 {
+			fmt.Fprintf(stdout, " comments edited on one side: %d, carried;", it.Edited)
+		}
+		if it.EditedBoth > 0 {
+			fmt.Fprintf(stdout, " comments edited on both sides: %d, the later edit wins;", it.EditedBoth)
+		}
+		if it.Deleted > 0 {
+			fmt.Fprintf(stdout, " comments or attachments deleted on one side: %d (a copy goes too, an original stays);", it.Deleted)
 		}
 		if tw.NoDigests {
 			fmt.Fprint(stdout, " (no digests in the link: written by an older version or under another AIRLOCK_SECRET_KEY)")

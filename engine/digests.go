@@ -38,13 +38,19 @@ type FieldDigests struct {
 	K string            `json:"k"`
 	L map[string]string `json:"l,omitempty"`
 	R map[string]string `json:"r,omitempty"`
+	// Items is true when C and A list every live comment and attachment twin
+	// (engine/digests_items.go); links written without them leave recover to adopt by marker.
+	Items bool         `json:"i,omitempty"`
+	C     []ItemDigest `json:"c,omitempty"`
+	A     []ItemDigest `json:"a,omitempty"`
 }
 
 func (d *FieldDigests) equal(o *FieldDigests) bool {
 	if d == nil || o == nil {
 		return d == o
 	}
-	return d.K == o.K && maps.Equal(d.L, o.L) && maps.Equal(d.R, o.R)
+	return d.K == o.K && maps.Equal(d.L, o.L) && maps.Equal(d.R, o.R) && d.Items == o.Items &&
+		itemsEqual(d.C, o.C) && itemsEqual(d.A, o.A)
 }
 
 // digester computes digests under the node's digest key.
@@ -89,10 +95,10 @@ func (g *digester) of(connKey string, b Baseline) *FieldDigests {
 	return d
 }
 
-// recordDigests writes the digests of the twin's stored baseline (p.Twin, as finish left it) into
-// the local issue's link when they changed. local is the local issue as read by this reconcile
-// with its properties, so an unchanged baseline costs no call or query and a changed one a single
-// property write.
+// recordDigests writes the digests of the twin's stored baseline (p.Twin, as finish left it) and
+// of its comment and attachment twins into the local issue's link when they changed. local is
+// the local issue as read by this reconcile with its properties, so an unchanged ledger costs no
+// Jira call (two indexed database queries) and a changed one a single property write.
 func (e *Engine) recordDigests(ctx context.Context, l *link, p *Pair, local *jira.Issue) error {
 	g := e.digester()
 	if g == nil || local == nil {
@@ -106,8 +112,13 @@ func (e *Engine) recordDigests(ctx context.Context, l *link, p *Pair, local *jir
 	if err != nil {
 		return nil // an unreadable baseline is reported by the merge; nothing to digest
 	}
+	d := g.of(l.Key, base)
+	var err2 error
+	if d.C, d.A, d.Items, err2 = e.itemDigests(ctx, g, l.Key, p); err2 != nil {
+		return err2
+	}
 	link := TwinLink{SyncID: tw.SyncID, PeerBaseURL: l.Remote.BaseURL, PeerID: *tw.RemoteIssueID, PeerKey: tw.RemoteKey,
-		Digests: g.of(l.Key, base)}
+		Digests: d}
 	cur, found, known := issueLink(local, l.Key)
 	if known && found && cur.same(link) {
 		return nil

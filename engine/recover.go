@@ -32,6 +32,9 @@ type RecoveredTwin struct {
 	// NoDigests is true when the link carried no usable digests (written before digests existed,
 	// or under another AIRLOCK_SECRET_KEY).
 	NoDigests bool
+	// Items counts the comment and attachment twins rebuilt from the link's item digests and
+	// what their first reconcile carries (engine/digests_items.go).
+	Items RecoveredItems
 }
 
 // RecoverOptions adjust Recover; DryRun reads Jira and reports without writing anything.
@@ -42,9 +45,12 @@ type RecoverOptions struct{ DryRun bool }
 // again. Its baseline comes from the digests of the agreed values in the local issue's link
 // (engine/digests.go): a field changed on one side while the ledger was lost is carried to the
 // other, a field changed on both follows the conflict policy, and where no digest can tell,
-// differing fields become Conflicts. Every restored twin is left dirty, so its first reconcile
-// also carries the comments and attachments added meanwhile (their copies are adopted by their
-// origin markers, not made twice). Existing twins are left alone.
+// differing fields become Conflicts. The comment and attachment twins are rebuilt from the
+// link's item digests (engine/digests_items.go), so edits and deletions made meanwhile are carried
+// as they would have been live. Every restored twin is left dirty, so its first reconcile carries
+// all that, and the comments and attachments added meanwhile (copies made before the loss but
+// not in the digests are adopted by their origin markers, not made twice). Existing twins are
+// left alone.
 func (e *Engine) Recover(ctx context.Context, connID uint) (*RecoverResult, error) {
 	return e.RecoverWith(ctx, connID, RecoverOptions{})
 }
@@ -137,6 +143,15 @@ func (e *Engine) RecoverWith(ctx context.Context, connID uint, opt RecoverOption
 			res.Skipped++
 			continue
 		}
+		p.Local.Issue, p.Remote.Issue = issues[0], issues[1]
+		usable := g != nil && f.digests != nil && f.digests.K == g.keyID()
+		items := &itemRows{}
+		var itemSum RecoveredItems
+		if usable && f.digests.Items {
+			if items, itemSum, err = e.rebuildItems(ctx, g, l.Key, p, f.digests); err != nil {
+				return nil, fmt.Errorf("recover %s <-> %s: %w", issues[0].Key, issues[1].Key, err)
+			}
+		}
 		cur := [2]Shared{Project(issues[0], &l.Rules, models.SideLocal), Project(issues[1], &l.Rules, models.SideRemote)}
 		base, unknown := g.rebuiltBaseline(l.Key, l.Rules.Fields, cur, f.digests)
 		mopt := MergeOptions{Policy: l.Conn.ConflictPolicy, Held: map[string]bool{}}
@@ -147,7 +162,7 @@ func (e *Engine) RecoverWith(ctx context.Context, connID uint, opt RecoverOption
 		}
 		plan := Merge(l.Rules.Fields, base, cur[0], cur[1], mopt)
 		rt := RecoveredTwin{LocalKey: issues[0].Key, RemoteKey: issues[1].Key, ToLocal: sortedKeys(plan.ToLocal),
-			ToRemote: sortedKeys(plan.ToRemote), Conflicts: unknown, NoDigests: g == nil || f.digests == nil || f.digests.K != g.keyID()}
+			ToRemote: sortedKeys(plan.ToRemote), Conflicts: unknown, NoDigests: !usable, Items: itemSum}
 		var conflicts []models.Conflict
 		now := e.now()
 		for _, name := range unknown {
@@ -184,6 +199,18 @@ func (e *Engine) RecoverWith(ctx context.Context, connID uint, opt RecoverOption
 			for i := range conflicts {
 				conflicts[i].TwinID = tw.ID
 				if err := tx.Create(&conflicts[i]).Error; err != nil {
+					return err
+				}
+			}
+			for i := range items.comments {
+				items.comments[i].TwinID = tw.ID
+				if err := tx.Create(&items.comments[i]).Error; err != nil {
+					return err
+				}
+			}
+			for i := range items.attachments {
+				items.attachments[i].TwinID = tw.ID
+				if err := tx.Create(&items.attachments[i]).Error; err != nil {
 					return err
 				}
 			}
