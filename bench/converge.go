@@ -83,6 +83,9 @@ type Ops struct {
 	// Service names those that are service projects (see WithServiceDesk).
 	Projects map[string][]string
 	Service  map[string]bool
+	// Structure adds sub-tasks, issue links and worklogs to the operations (bench/structure.go);
+	// Verify then compares parents, links and worklogs too.
+	Structure bool
 
 	rnd         *rand.Rand
 	keys        map[string][]string // issue keys per instance, refreshed now and then
@@ -95,13 +98,14 @@ type Ops struct {
 	madeInt     int                 // internal comments made
 	turned      [2]int              // comments turned public, internal
 	attachments map[string]struct{} // "name size" uploaded by people
+	worklogs    map[string]string   // "inst/worklog id" -> worklogText of what the person left
 }
 
 // NewOps returns an operation generator with a reproducible random sequence.
 func NewOps(people map[string]*jira.Client, seed uint64) *Ops {
 	return &Ops{People: people, rnd: rand.New(rand.NewPCG(seed, 1)), keys: map[string][]string{}, counts: map[string]int{},
 		comments: map[string]string{}, internal: map[string]bool{}, secrets: map[string]string{}, created: map[string]int{},
-		attachments: map[string]struct{}{}}
+		attachments: map[string]struct{}{}, worklogs: map[string]string{}}
 }
 
 // Counts returns the operations applied, by kind (create, field, transition, comment-add, ...).
@@ -116,8 +120,8 @@ func (o *Ops) Applied() int {
 	return n
 }
 
-// Created is the number of issues people created.
-func (o *Ops) Created() int { return o.counts["create"] }
+// Created is the number of issues people created (sub-tasks included).
+func (o *Ops) Created() int { return o.counts["create"] + o.counts["subtask"] }
 
 // Failed is the number of operations that failed for another reason than a vanished target.
 func (o *Ops) Failed() int { return o.failed }
@@ -259,6 +263,9 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 	var key string
 	if kind != "create" {
 		key = pick(r, o.keys[inst])
+		if o.Structure && !o.inService(key) && r.IntN(3) == 0 {
+			kind = pick(r, []string{"subtask", "link-add", "link-add", "link-remove", "worklog-add", "worklog-add", "worklog-edit", "worklog-delete"})
+		}
 		if o.inService(key) && kind == "field" {
 			// A service desk's requests are mostly talk, and agents turn replies into notes.
 			switch r.IntN(4) {
@@ -271,6 +278,8 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 	}
 	var err error
 	switch kind {
+	case "subtask", "link-add", "link-remove", "worklog-add", "worklog-edit", "worklog-delete":
+		err = o.structureOp(ctx, c, inst, key, kind, op)
 	case "create":
 		var ci *jira.CreatedIssue
 		ps := o.projects(inst)
@@ -554,9 +563,12 @@ type issueState struct {
 	attachments   []string        // "name size", sorted; not the held ones
 	heldNames     map[string]bool // files referenced only by comments that stay on this side
 	held          []string        // "name size" of the attachments that stay on this side, sorted
+	parent        string          // a sub-task's parent id (bench/structure.go)
+	links         []linkEnd       // issue links seen from this issue
+	worklogs      []string        // worklogText of each worklog, sorted
 }
 
-func readIssue(ctx context.Context, c *jira.Client, id string) (issueState, error) {
+func readIssue(ctx context.Context, c *jira.Client, id string, structure bool) (issueState, error) {
 	var st issueState
 	err := Try(ctx, "read issue "+id, func() (err error) {
 		st.issue, err = c.GetIssue(ctx, id, jira.GetIssueOptions{})
@@ -583,6 +595,11 @@ func readIssue(ctx context.Context, c *jira.Client, id string) (issueState, erro
 	}
 	slices.Sort(st.attachments)
 	slices.Sort(st.held)
+	if structure {
+		if err := structureState(ctx, c, &st); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
 }
 
@@ -729,6 +746,17 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 		}
 	}
 	v.Chains = len(abIDs)
+	structure := ops != nil && ops.Structure
+	toAB := map[string]map[string]string{"AB": {}} // inst -> id -> AB id of its chain
+	for abID, p := range peers {
+		toAB["AB"][abID] = abID
+		for inst, id := range p {
+			if toAB[inst] == nil {
+				toAB[inst] = map[string]string{}
+			}
+			toAB[inst][id] = abID
+		}
+	}
 	everywhere := map[string]bool{} // comment content and attachments on all three sides of a chain
 	home := map[string]bool{}       // "inst content" of the internal comments people made, on their side
 	seen := map[string]map[string]bool{}
@@ -738,15 +766,15 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			v.Lost = append(v.Lost, fmt.Sprintf("AB issue %s lacks a twin: %v", abID, p))
 			continue
 		}
-		a, err := readIssue(ctx, readers["A"], p["A"])
+		a, err := readIssue(ctx, readers["A"], p["A"], structure)
 		if err != nil {
 			return nil, err
 		}
-		ab, err := readIssue(ctx, readers["AB"], abID)
+		ab, err := readIssue(ctx, readers["AB"], abID, structure)
 		if err != nil {
 			return nil, err
 		}
-		b, err := readIssue(ctx, readers["B"], p["B"])
+		b, err := readIssue(ctx, readers["B"], p["B"], structure)
 		if err != nil {
 			return nil, err
 		}
@@ -782,6 +810,9 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			}
 			if d := dups(slices.Sorted(slices.Values(append(slices.Clone(s.attachments), s.held...)))); len(d) > 0 {
 				v.Duplicates = append(v.Duplicates, fmt.Sprintf("%s: duplicate attachments on %s: %q", chain, s.issue.Key, d))
+			}
+			if d := dups(s.worklogs); len(d) > 0 {
+				v.Duplicates = append(v.Duplicates, fmt.Sprintf("%s: duplicate worklogs on %s: %q", chain, s.issue.Key, d))
 			}
 		}
 		sides := []struct {
@@ -832,6 +863,15 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 					tw.LocalCommentsKeptHome, tw.RemoteCommentsKeptHome, n.Name, len(privates[n.Name].kept), len(ab.kept)))
 			}
 		}
+		if structure {
+			diffs = append(diffs, structureDiffs(map[string]issueState{"A": a, "AB": ab, "B": b},
+				func(inst, id string) string { return toAB[inst][id] })...)
+			for _, w := range a.worklogs {
+				if slices.Contains(ab.worklogs, w) && slices.Contains(b.worklogs, w) {
+					everywhere["w "+w] = true
+				}
+			}
+		}
 		outsideZone(v, chain, map[string]issueState{"A": a, "AB": ab, "B": b}, seen)
 		for _, d := range diffs {
 			v.Lost = append(v.Lost, chain+": "+d)
@@ -857,6 +897,11 @@ func Verify(ctx context.Context, readers map[string]*jira.Client, nodes []Ledger
 			}
 			if !everywhere["c "+commentContent(body)] {
 				v.Lost = append(v.Lost, fmt.Sprintf("comment %s left by a person is not on A, AB and B: %q", k, body))
+			}
+		}
+		for k, w := range ops.worklogs {
+			if !everywhere["w "+w] {
+				v.Lost = append(v.Lost, fmt.Sprintf("worklog %s left by a person is not on A, AB and B: %q", k, w))
 			}
 		}
 		for at := range ops.attachments {
