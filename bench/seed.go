@@ -21,6 +21,10 @@ type SeedSpec struct {
 	Attachments int // in total, on the first issues
 	Prefix      string
 	Parallel    int
+	// Subtasks and Worklogs are per issue (the sub-tasks have none of their own); Links links
+	// each issue with the one seeded before it ("blocks").
+	Subtasks, Worklogs int
+	Links              bool
 }
 
 // Seeded is what a seed made, in creation order.
@@ -77,6 +81,21 @@ func (w *World) Seed(ctx context.Context, inst string, s SeedSpec) (*Seeded, err
 				}
 				ab += int64(size)
 			}
+			for k := range s.Subtasks {
+				if _, err := c.CreateIssue(gctx, jira.IssueInput{Fields: map[string]any{
+					"project": map[string]string{"key": project}, "issuetype": map[string]string{"name": "Sub-task"},
+					"parent": map[string]string{"key": ci.Key}, "summary": fmt.Sprintf("%s %d.%d: %s", s.Prefix, n, k, words(rnd, 5)),
+				}}); err != nil {
+					return fmt.Errorf("seed sub-task of %s: %w", ci.Key, err)
+				}
+			}
+			for k := range s.Worklogs {
+				started := jira.Time{Time: time.Date(2026, 11, 1+k, 9, rnd.IntN(60), 0, 0, time.UTC)}
+				if _, err := c.AddWorklog(gctx, ci.Key, jira.WorklogInput{Comment: fmt.Sprintf("work %d on %s: %s", k, ci.Key, words(rnd, 8)),
+					Started: &started, TimeSpentSeconds: int64(60 * (15 + rnd.IntN(240)))}, jira.Estimate{}); err != nil {
+					return fmt.Errorf("seed worklog on %s: %w", ci.Key, err)
+				}
+			}
 			mu.Lock()
 			out.CommentBytes += cb
 			out.AttachmentBytes += ab
@@ -86,6 +105,22 @@ func (w *World) Seed(ctx context.Context, inst string, s SeedSpec) (*Seeded, err
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if s.Links {
+		g := newGroup(ctx, s.Parallel)
+		for n := 1; n < len(out.Keys); n++ {
+			g.Go(func() error {
+				err := c.CreateIssueLink(g.ctx, jira.IssueLinkInput{Type: jira.IssueLinkType{Name: "Blocks"},
+					OutwardIssue: jira.IssueRefInput{Key: out.Keys[n]}, InwardIssue: jira.IssueRefInput{Key: out.Keys[n-1]}})
+				if err != nil {
+					return fmt.Errorf("seed link %s blocks %s: %w", out.Keys[n], out.Keys[n-1], err)
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
