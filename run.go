@@ -126,6 +126,14 @@ func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 	if m == modeMigrate {
 		return n, nil
 	}
+	if n.sealer != nil {
+		ident, err := engine.EnsureSealIdentity(ctx, n.db, n.sealer, cfg.SealIdentity)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		n.log.Info("sealing identity ready", "fingerprint", ident.Fingerprint)
+	}
 	n.broker, err = workers.OpenBrokerWith(ctx, workers.BrokerOptions{URL: cfg.RedisURL, PoolSize: cfg.RedisPoolSize, AllowEmbedded: m == modeDev})
 	if err != nil {
 		n.Close()

@@ -30,6 +30,8 @@ type Config struct {
 	SecretKey []byte
 	// SecretKeyOld is the previous key, read only by `airlock rotate-key` (nil when unset).
 	SecretKeyOld []byte
+	// SealIdentity is AIRLOCK_SEAL_IDENTITY: the node's sealing identity in text form (secret).
+	SealIdentity string
 	// JiraAllowlist limits the Jira base URLs this node calls to these hosts or ".suffix"
 	// domains; empty allows any host.
 	JiraAllowlist []string
@@ -164,6 +166,10 @@ var Options = []Option{
 			return err
 		}
 		c.SecretKeyOld = k
+		return nil
+	}},
+	{Var: "AIRLOCK_SEAL_IDENTITY", Default: "", Help: "this node's sealing identity for a sealed relay (AIRLOCK-SEAL-IDENTITY-1 ...), when it must come from a secret store; empty: one is made on first start and stored encrypted under AIRLOCK_SECRET_KEY", secret: true, apply: func(c *Config, v string) error {
+		c.SealIdentity = strings.TrimSpace(v)
 		return nil
 	}},
 	{Var: "AIRLOCK_JIRA_ALLOWLIST", Default: "", Help: "comma-separated Jira hosts (jira.example.com) or domain suffixes (.example.com) this node may call; empty: any host", apply: func(c *Config, v string) error {

@@ -79,6 +79,13 @@ var Migrations = []Migration{
 	{Version: 10, Name: "twin lease: one reconcile at a time", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Twin{})
 	}},
+	{Version: 15, Name: "node sealing identities", Up: func(tx *gorm.DB) error {
+		if err := tx.AutoMigrate(&NodeIdentity{}); err != nil {
+			return err
+		}
+		// One current identity, even when two processes start at once.
+		return tx.Exec("CREATE UNIQUE INDEX IF NOT EXISTS ux_node_identity_current ON node_identities (state) WHERE state = 'current'").Error
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).

@@ -18,7 +18,8 @@ type RotateResult struct {
 	Empty int
 }
 
-// RotateSecrets re-seals every Instance secret from oldKey to newKey in one transaction: either
+// RotateSecrets re-seals every Instance secret (and the node's sealing identities and the
+// notification secrets) from oldKey to newKey in one transaction: either
 // every secret opens under newKey afterwards, or nothing is written. A secret that opens under
 // neither key stops the rotation with an error naming the instance. Run it with web and workers
 // stopped (they hold the old key in memory).
@@ -54,6 +55,9 @@ func (db *DB) RotateSecrets(ctx context.Context, oldKey, newKey *Sealer) (Rotate
 				return fmt.Errorf("store the re-sealed secret of %s: %w", inst.Name, err)
 			}
 			res.Resealed++
+		}
+		if err := rotateIdentitySecrets(tx, oldKey, newKey, &res); err != nil {
+			return err
 		}
 		return rotateNotifySecrets(tx, oldKey, newKey, &res)
 	})

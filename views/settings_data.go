@@ -41,6 +41,8 @@ type SettingsPage struct {
 	EmbeddedQueue bool
 	// AuditURL lists console actions; NotifyURL edits notifications (administrators).
 	AuditURL, NotifyURL string
+	// Seal is the node's public sealing keys (views/settings_seal.templ).
+	Seal SealKeys
 }
 
 // PasswordForm changes a console user's password; Self asks for the current one.

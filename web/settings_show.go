@@ -27,7 +27,7 @@ func (s *Server) renderSettings(c echo.Context, status int, nu views.UserForm, i
 		IsAdmin: me != nil && me.IsAdmin, NewUser: nu, AddUserURL: s.url(RouteUserCreate),
 		Settings: s.settingRows(), ExportURL: s.url(RouteSettingsExport), ImportURL: s.url(RouteSettingsImport),
 		ImportText: importText, ImportError: importErr, QueuesURL: s.queuesURL(), EmbeddedQueue: s.queue.Embedded(),
-		AuditURL: s.url(RouteAudit), NotifyURL: s.url(RouteNotify),
+		AuditURL: s.url(RouteAudit), NotifyURL: s.url(RouteNotify), Seal: s.sealKeys(c.Request().Context()),
 	}
 	for _, u := range users {
 		self := me != nil && me.ID == u.ID
