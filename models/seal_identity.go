@@ -34,7 +34,9 @@ const (
 	IdentityRetired  = "retired"
 )
 
-func identityAAD(id uint) []byte { return []byte("airlock:node-identity:" + strconv.FormatUint(uint64(id), 10)) }
+func identityAAD(id uint) []byte {
+	return []byte("airlock:node-identity:" + strconv.FormatUint(uint64(id), 10))
+}
 
 // Secret opens the identity's secret text.
 func (n *NodeIdentity) Secret(s *Sealer) (string, error) {
