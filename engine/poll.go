@@ -16,8 +16,13 @@ import (
 )
 
 // PollOverlap is subtracted from the watermark in every poll query: JQL literals have minute
-// precision, search lags writes, and clocks drift.
+// precision and search lags writes.
 const PollOverlap = 2 * time.Minute
+
+// IndexLagAllowance is how far behind Jira's clock the watermark stays: a change made this long
+// before a search may still be missing from its answer (Jira indexes after the write), so the
+// next poll looks at it again.
+const IndexLagAllowance = 30 * time.Second
 
 // DefaultPollInterval is a connection's poll period when it sets none.
 const DefaultPollInterval = 5 * time.Second
@@ -44,9 +49,10 @@ func (e *Engine) PollInterval(c *models.Connection) time.Duration {
 }
 
 // PollJQL is the poll query of one side: the scope, the window from the watermark minus the
-// overlap (a literal in the sync user's zone), in a stable order.
+// overlap (a literal in the sync user's zone), newest first in a stable order, so the scan can
+// stop at what an earlier poll already saw.
 func PollJQL(project, issueTypes, extra string, from time.Time, loc *time.Location) string {
-	return ScopeJQL(project, issueTypes, extra) + " AND updated >= " + jira.JQLTime(from, loc) + " ORDER BY updated ASC, key ASC"
+	return ScopeJQL(project, issueTypes, extra) + " AND updated >= " + jira.JQLTime(from, loc) + " ORDER BY updated DESC, key DESC"
 }
 
 func quoteJQL(s string) string {
@@ -135,13 +141,25 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 	if err := e.DB.WithContext(ctx).Where("connection_id = ? AND side = ?", l.Conn.ID, side).First(&wm).Error; err != nil {
 		return nil, fmt.Errorf("watermark: %w", err)
 	}
-	from := e.now()
+	from := e.now() // the first poll only: later windows start at Jira's own time
 	if wm.Cursor != nil {
 		from = *wm.Cursor
 	}
 	jql := PollJQL(l.project(side), l.issueTypes(side), l.extraJQL(side), from.Add(-PollOverlap), loc)
+	// Newest first: once a page reaches back before the watermark, everything older was seen by
+	// an earlier poll, so an idle side costs one search however large the last batch was.
+	var served time.Time
 	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated"},
-		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5})
+		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5, Page: func(p *jira.SearchPage) bool {
+		if served.IsZero() {
+			served = p.ServerTime
+		}
+		if wm.Cursor == nil || len(p.Issues) == 0 {
+			return false
+		}
+		oldest, ok := p.Issues[len(p.Issues)-1].Updated()
+		return ok && oldest.Before(*wm.Cursor)
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -228,6 +246,15 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 			}
 			if tw.State != models.TwinQuarantined {
 				res.Dirty = append(res.Dirty, tw.ID)
+			}
+		}
+		// The watermark: Jira's time of the search, less the index lag allowance (every change
+		// older than that has been seen), never moving back. Without a Date header: the newest
+		// `updated` seen.
+		if !served.IsZero() {
+			cursor = served.Add(-IndexLagAllowance)
+			if wm.Cursor != nil {
+				cursor = later(*wm.Cursor, cursor)
 			}
 		}
 		wmUpd := map[string]any{}

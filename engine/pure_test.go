@@ -313,7 +313,7 @@ func TestMoveStatus(t *testing.T) {
 func TestPollJQL(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	got := PollJQL("ALPHA", "Bug, Task", "labels = x", time.Date(2024, 1, 2, 10, 30, 45, 0, time.UTC), berlin)
-	want := `project = "ALPHA" AND issuetype in ("Bug", "Task") AND (labels = x) AND updated >= "2024/01/02 11:30" ORDER BY updated ASC, key ASC`
+	want := `project = "ALPHA" AND issuetype in ("Bug", "Task") AND (labels = x) AND updated >= "2024/01/02 11:30" ORDER BY updated DESC, key DESC`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

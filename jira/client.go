@@ -368,6 +368,9 @@ type request struct {
 	idempotent bool
 	search     bool // a JQL search: any 400 is a JQL (config) error
 	accept     string
+	// header, when set, receives the headers of the successful answer (the search reads
+	// Jira's clock from its Date header).
+	header func(http.Header)
 }
 
 func (r *request) endpoint() string {
@@ -413,6 +416,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	defer release()
 	defer resp.Body.Close()
+	if r.header != nil {
+		r.header(resp.Header)
+	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return nil

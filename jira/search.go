@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SearchQuery is one JQL search request.
@@ -32,6 +33,18 @@ type SearchPage struct {
 	Names           map[string]string      `json:"names,omitempty"`
 	Schema          map[string]FieldSchema `json:"schema,omitempty"`
 	WarningMessages []string               `json:"warningMessages,omitempty"`
+	// ServerTime is Jira's clock when it answered (its Date header, to the second); zero when
+	// the answer had none.
+	ServerTime time.Time `json:"-"`
+}
+
+// serverTime returns a header func that stores the answer's Date into *t.
+func serverTime(t *time.Time) func(http.Header) {
+	return func(h http.Header) {
+		if d, err := http.ParseTime(h.Get("Date")); err == nil {
+			*t = d
+		}
+	}
 }
 
 // Search runs GET /search and returns one page.
@@ -56,7 +69,8 @@ func (c *Client) Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
 		v.Set("validateQuery", strconv.FormatBool(*q.ValidateQuery))
 	}
 	var out SearchPage
-	r := request{method: http.MethodGet, tmpl: "/search", path: "/search", query: v, idempotent: true, search: true}
+	r := request{method: http.MethodGet, tmpl: "/search", path: "/search", query: v, idempotent: true, search: true,
+		header: serverTime(&out.ServerTime)}
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -86,6 +100,7 @@ func (c *Client) SearchPost(ctx context.Context, q SearchQuery) (*SearchPage, er
 	}
 	r.idempotent, r.search = true, true
 	var out SearchPage
+	r.header = serverTime(&out.ServerTime)
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -104,6 +119,9 @@ type SearchAllOptions struct {
 	Post bool
 	// MaxIssues stops after this many distinct results (0: no limit).
 	MaxIssues int
+	// Page, when set, sees every page as it arrives; returning true stops the scan after it
+	// (a poll ordered newest first stops at what it has already seen).
+	Page func(*SearchPage) bool
 }
 
 // SearchAll pages through a search from q.StartAt: it advances startAt by the number
@@ -139,6 +157,12 @@ func (c *Client) SearchAll(ctx context.Context, q SearchQuery, opt SearchAllOpti
 			}
 		}
 		if n == 0 || q.StartAt+n >= page.Total {
+			if opt.Page != nil {
+				opt.Page(page)
+			}
+			return out, nil
+		}
+		if opt.Page != nil && opt.Page(page) {
 			return out, nil
 		}
 		if page.MaxResults > 0 && (q.MaxResults == 0 || page.MaxResults < q.MaxResults) {

@@ -57,6 +57,9 @@ func (i *Instance) serve(w http.ResponseWriter, r *http.Request) {
 	reqID := fmt.Sprintf("%dx%dx1", start.Hour()*60+start.Minute(), i.reqSeq.Add(1))
 	w.Header().Set("X-AREQUESTID", reqID)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Jira's clock, as Tomcat writes it: clients read the server's time from it (the
+	// emulator's clock may be moved by the knobs, so Go's own Date would disagree).
+	w.Header().Set("Date", i.now().UTC().Format(http.TimeFormat))
 
 	var body []byte
 	if r.Body != nil {
