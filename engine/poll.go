@@ -82,9 +82,15 @@ func (e *Engine) Poll(ctx context.Context, connID uint, side string) (*PollResul
 	if err != nil {
 		return nil, err
 	}
+	start := e.now()
+	var due *time.Time
+	var wmDue models.Watermark
+	if e.DB.WithContext(ctx).Select("next_poll_at").Where("connection_id = ? AND side = ?", connID, side).Limit(1).Find(&wmDue).Error == nil {
+		due = wmDue.NextPollAt
+	}
 	res, err := e.poll(ctx, l, side)
 	now := e.now()
-	next := now.Add(e.PollInterval(l.Conn))
+	next := nextPoll(due, start, now, e.PollInterval(l.Conn))
 	upd := map[string]any{"last_poll_at": now, "next_poll_at": next}
 	if err != nil {
 		upd["last_error"] = clip(err.Error())
@@ -112,6 +118,18 @@ func (e *Engine) Poll(ctx context.Context, connID uint, side string) (*PollResul
 		}
 	}
 	return res, nil
+}
+
+// nextPoll is when a side polled now (started at start, due at due) is due again: one interval
+// after it was due, so polls keep their period however long each one takes and however late the
+// sweeper saw it; one interval after it started when it ran far behind (more than an interval
+// late, or never scheduled), and never in the past.
+func nextPoll(due *time.Time, start, now time.Time, interval time.Duration) time.Time {
+	next := start.Add(interval)
+	if due != nil && !due.After(start) && start.Sub(*due) < interval {
+		next = due.Add(interval)
+	}
+	return later(next, now)
 }
 
 func (e *Engine) ensureWatermark(ctx context.Context, connID uint, side string) error {

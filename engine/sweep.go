@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/airlock-sync/airlock/models"
 )
@@ -14,6 +15,9 @@ const SweepBatch = 1000
 type SweepResult struct {
 	Polls      int
 	Reconciles int
+	// NextDue is the earliest time a poll of an active side falls due after this sweep (zero
+	// when none is scheduled): the sweeper wakes then, so a poll starts on time.
+	NextDue time.Time
 }
 
 // Sweep is the outbox's dispatcher: it enqueues the polls that are due (every side of every
@@ -47,13 +51,22 @@ func (e *Engine) SweepPolls(ctx context.Context) (SweepResult, error) {
 		return res, fmt.Errorf("sweep: watermarks: %w", err)
 	}
 	due := map[string]bool{}
+	at := map[string]time.Time{}
 	for _, w := range wms {
-		due[fmt.Sprint(w.ConnectionID, w.Side)] = w.NextPollAt == nil || !w.NextPollAt.After(now)
+		k := fmt.Sprint(w.ConnectionID, w.Side)
+		due[k] = w.NextPollAt == nil || !w.NextPollAt.After(now)
+		if w.NextPollAt != nil {
+			at[k] = *w.NextPollAt
+		}
 	}
 	for _, c := range conns {
 		for _, side := range []string{models.SideLocal, models.SideRemote} {
-			d, ok := due[fmt.Sprint(c.ID, side)]
+			k := fmt.Sprint(c.ID, side)
+			d, ok := due[k]
 			if ok && !d {
+				if res.NextDue.IsZero() || at[k].Before(res.NextDue) {
+					res.NextDue = at[k]
+				}
 				continue
 			}
 			if err := e.Enqueuer.EnqueuePoll(ctx, c.ID, side); err != nil {
