@@ -79,6 +79,9 @@ var Migrations = []Migration{
 	{Version: 10, Name: "twin lease: one reconcile at a time", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Twin{})
 	}},
+	{Version: 13, Name: "worklog twins", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&WorklogTwin{})
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).
