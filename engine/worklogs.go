@@ -527,3 +527,14 @@ func (r *worklogRun) setBaseline(ctx context.Context, row *models.WorklogTwin, s
 	}
 	return nil
 }
+
+// validate checks the restrictions that may leave (Rules.Validate).
+func (w *WorklogRules) validate() []*RuleError {
+	var errs []*RuleError
+	for i, v := range w.AllowVisibilities {
+		if t, _, ok := strings.Cut(v, ":"); !ok || (t != "group" && t != "role") {
+			errs = append(errs, &RuleError{fmt.Sprintf("worklogs.allow_visibilities[%d]", i), "group:NAME or role:NAME"})
+		}
+	}
+	return errs
+}
