@@ -106,15 +106,16 @@ func rowState(row *models.WorklogTwin) worklogState {
 
 // describe is how a worklog state reads in the Activity page.
 func (s worklogState) describe() string {
-	out := formatSeconds(s.seconds) + " from " + time.UnixMilli(s.startedMS).UTC().Format("2006-01-02 15:04:05.000Z")
+	out := FormatSeconds(s.seconds) + " from " + time.UnixMilli(s.startedMS).UTC().Format("2006-01-02 15:04:05.000Z")
 	if s.content != "" {
 		out += ": " + s.content
 	}
 	return out
 }
 
-// formatSeconds writes seconds as Jira's duration words (only for people: never written to Jira).
-func formatSeconds(n int64) string {
+// FormatSeconds writes seconds as duration words ("1h 30m 1s"), for people only: Airlock never
+// writes a worklog through such a string, which would round.
+func FormatSeconds(n int64) string {
 	if n <= 0 {
 		return "0m"
 	}

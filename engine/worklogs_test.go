@@ -502,3 +502,40 @@ func TestWorklogRulesRoundTripJSON(t *testing.T) {
 		t.Errorf("worklog rules after a round trip: %+v", back.Worklogs)
 	}
 }
+
+// The preview says how many worklogs (and how much time) leave, and how many restricted ones stay
+// home; copies are not counted.
+func TestPreviewMentionsWorklogs(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(worklogRules(nil), nil, [2]string{"A", "AB"})
+	settle(t, n)
+	a := w.createIssue("A", map[string]any{"summary": "preview"})
+	c := w.human("A", "alice")
+	for _, in := range []jira.WorklogInput{
+		{Comment: "one", TimeSpentSeconds: 3600},
+		{Comment: "two", TimeSpentSeconds: 1801},
+		{Comment: "home", TimeSpentSeconds: 60, Visibility: &jira.Visibility{Type: "role", Value: "Developers"}},
+	} {
+		if _, err := c.AddWorklog(w.ctx, a.Key, in, jira.Estimate{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := n.e.Preview(w.ctx, n.conns[0].ID, a.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	for _, want := range []string{"Worklogs: 2 of " + a.Key + " (1h 30m 1s in all) are shared with AB", "Worklogs: 1 restricted worklog(s) of " + a.Key + " stay on A"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("preview notes lack %q:\n%s", want, notes)
+		}
+	}
+	settle(t, n)
+	res, err = n.e.Preview(w.ctx, n.conns[0].ID, n.peer(a.Key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(res.Notes, "\n"); strings.Contains(notes, "Worklogs:") {
+		t.Errorf("the relay issue holds only copies, yet the preview counts them:\n%s", notes)
+	}
+}
