@@ -199,7 +199,10 @@ func TestWorklogsTravelBothWaysThroughTheRelay(t *testing.T) {
 
 		onA2 := w.logWork("A", "bob", 61, started, "calibrated", nil)
 		w.settle()
-		w.assertCopy("B", 61, started, "calibrated")
+		onB := w.assertCopy("B", 61, started, "calibrated")
+		if head, _, _ := strings.Cut(onB.Comment, "\n"); !strings.Contains(head, "Bob Baker logged work on A") {
+			t.Errorf("B's copy names %q, want A's author and instance", head)
+		}
 		w.editWork("A", onA2.ID, 3599, later, "", nil)
 		w.settle()
 		w.assertCopy("AB", 3599, later, "")
@@ -537,5 +540,61 @@ func TestPreviewMentionsWorklogs(t *testing.T) {
 	}
 	if notes := strings.Join(res.Notes, "\n"); strings.Contains(notes, "Worklogs:") {
 		t.Errorf("the relay issue holds only copies, yet the preview counts them:\n%s", notes)
+	}
+}
+
+// A worklog logged before its issue was ever synced arrives with the issue, on AB and on B.
+func TestWorklogOfANewIssueArrivesWithIt(t *testing.T) {
+	w := newSimWorld(t)
+	na := w.newNode(worklogRules(nil), nil, [2]string{"A", "AB"})
+	nb := w.newNode(worklogRules(nil), nil, [2]string{"B", "AB"})
+	settle(t, na, nb)
+	a := w.createIssue("A", map[string]any{"summary": "born with work"})
+	st := jira.Time{Time: mustTime(t, "2023-01-02T03:04:05.678+0530")}
+	if _, err := w.human("A", "alice").AddWorklog(w.ctx, a.Key, jira.WorklogInput{Comment: "before the sync", Started: &st, TimeSpentSeconds: 777}, jira.Estimate{}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, na, nb)
+	ab := na.peer(a.Key)
+	b := nb.peer(ab)
+	for inst, key := range map[string]string{"AB": ab, "B": b} {
+		ws, err := w.human(inst, "admin").Worklogs(w.ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws) != 1 || ws[0].TimeSpentSeconds != 777 || ws[0].Started.UnixMilli() != st.UnixMilli() || !strings.HasSuffix(ws[0].Comment, "\n\nbefore the sync") {
+			t.Errorf("%s %s worklogs: %+v", inst, key, ws)
+		}
+	}
+}
+
+// The author goes through the user map where it maps them: the attribution names the mapped
+// user as the target knows them.
+func TestWorklogAuthorThroughUserMap(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(worklogRules(func(r *Rules) { r.Users.Map = map[string]string{"bob": "alice"} }), nil, [2]string{"A", "AB"})
+	settle(t, n)
+	a := w.createIssue("A", map[string]any{"summary": "mapped"})
+	settle(t, n)
+	for _, user := range []string{"bob", "admin"} {
+		if _, err := w.human("A", user).AddWorklog(w.ctx, a.Key, jira.WorklogInput{Comment: "by " + user, TimeSpentSeconds: 60}, jira.Estimate{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, n)
+	ws, err := w.human("AB", "admin").Worklogs(w.ctx, n.peer(a.Key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := map[string]string{}
+	for _, wl := range ws {
+		head, content, _ := strings.Cut(wl.Comment, "\n\n")
+		heads[content] = head
+	}
+	if !strings.HasPrefix(heads["by bob"], "_Alice Able logged work on A:_ {anchor:") {
+		t.Errorf("bob's worklog is attributed %q, want the mapped user alice", heads["by bob"])
+	}
+	if !strings.HasPrefix(heads["by admin"], "_Administrator logged work on A:_ {anchor:") {
+		t.Errorf("admin's worklog is attributed %q, want their own name", heads["by admin"])
 	}
 }
