@@ -237,7 +237,11 @@ func (w *worklogWorld) remaining(inst string) int64 {
 // Copies leave the target's remaining estimate alone through create, edit and delete, though the
 // person logging on the source lets Jira reduce theirs (adjustEstimate auto).
 func TestWorklogCopiesLeaveTheRemainingEstimate(t *testing.T) {
-	w := newWorklogWorld(t, true, nil)
+	topologies(t, testWorklogCopiesLeaveTheRemainingEstimate)
+}
+
+func testWorklogCopiesLeaveTheRemainingEstimate(t *testing.T, split bool) {
+	w := newWorklogWorld(t, split, nil)
 	for _, inst := range []string{"A", "AB", "B"} {
 		w.edit(inst, w.keyOn(inst), map[string]any{"timetracking": map[string]string{"originalEstimate": "10h", "remainingEstimate": "10h"}})
 	}
@@ -267,6 +271,20 @@ func TestWorklogCopiesLeaveTheRemainingEstimate(t *testing.T) {
 		t.Fatalf("B keeps %d worklogs", n)
 	}
 	check("after the delete")
+	for _, inst := range []string{"AB", "B"} {
+		n := 0
+		for _, e := range w.sim.Instance(inst).Log().Entries() {
+			if e.User == "airlock" && e.Method != "GET" && strings.Contains(e.Path, "/worklog") {
+				n++
+				if !strings.Contains(e.Query, "adjustEstimate=leave") {
+					t.Errorf("%s: %s %s?%s without adjustEstimate=leave", inst, e.Method, e.Path, e.Query)
+				}
+			}
+		}
+		if n < 3 {
+			t.Errorf("%s: %d worklog writes by the sync user, want the create, the edit and the delete", inst, n)
+		}
+	}
 }
 
 // A restricted worklog stays home: nothing of it (its text, its origin marker) reaches AB; one
@@ -596,5 +614,29 @@ func TestWorklogAuthorThroughUserMap(t *testing.T) {
 	}
 	if !strings.HasPrefix(heads["by admin"], "_Administrator logged work on A:_ {anchor:") {
 		t.Errorf("admin's worklog is attributed %q, want their own name", heads["by admin"])
+	}
+}
+
+// Deleting a connection removes its worklog twins with its other rows (the worklogs stay).
+func TestDeleteConnectionRemovesWorklogTwins(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(worklogRules(nil), nil, [2]string{"A", "AB"})
+	settle(t, n)
+	a := w.createIssue("A", map[string]any{"summary": "gone connection"})
+	if _, err := w.human("A", "alice").AddWorklog(w.ctx, a.Key, jira.WorklogInput{Comment: "stays", TimeSpentSeconds: 60}, jira.Estimate{}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	var k int64
+	n.db.Model(&models.WorklogTwin{}).Count(&k)
+	if k != 1 {
+		t.Fatalf("%d worklog twins before the delete, want 1", k)
+	}
+	if _, err := n.e.DeleteConnection(w.ctx, n.conns[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	n.db.Model(&models.WorklogTwin{}).Count(&k)
+	if k != 0 {
+		t.Errorf("%d worklog twins left after the connection was deleted", k)
 	}
 }
