@@ -10,6 +10,7 @@ import (
 
 	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
 )
 
 // The twin page shows both issues' worklogs side by side: a worklog and its copy on one row in
@@ -66,5 +67,23 @@ func TestTwinPageWorklogsSideBySide(t *testing.T) {
 	}
 	if got := squash(second.Find(`[data-testid="twin-worklog-remote"]`).Text()); got != "none" {
 		t.Errorf("restricted row has a remote side: %q", got)
+	}
+}
+
+// The Activity page filters worklog events (what crossed, kind worklog).
+func TestActivityFiltersWorklogEvents(t *testing.T) {
+	e := newEnv(t)
+	base := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	c1, _, tw1, _ := seedActivity(t, e.db, base)
+	must(t, e.db.Create(&models.Event{TwinID: tw1.ID, ConnectionID: c1.ID, At: base.Add(time.Minute), Direction: models.DirLocalToRemote,
+		Kind: "worklog", Field: "worklog", NewValue: "1h 30m 1s from 2025-05-01 10:00:00.000Z: fixed"}).Error)
+	token, _ := e.session(t)
+	doc := parse(t, e.get(t, "/activity?kind=worklog", token))
+	rows := doc.Find(`[data-testid="event-row"]`)
+	if rows.Length() != 1 || !strings.Contains(squash(rows.Text()), "1h 30m 1s") {
+		t.Errorf("kind=worklog lists %d rows: %q", rows.Length(), squash(rows.Text()))
+	}
+	if n := doc.Find(`select[name="kind"] option[value="worklog"]`).Length(); n != 1 {
+		t.Errorf("the kind filter offers worklog %d times, want once", n)
 	}
 }
