@@ -319,18 +319,18 @@ func (r *worklogRun) reconcileTwin(ctx context.Context, row *models.WorklogTwin,
 	// A copy restricted where it stands keeps its edits there.
 	dstOut := r.shareable(dst)
 	dstLater := dst.w.Updated.After(src.w.Updated.Time)
+	if err := r.reconcileVisibility(ctx, row, src, dst); err != nil || row.ID == 0 {
+		return err // row.ID 0: the copy was posted again, with its own fresh twin
+	}
 	switch {
 	case !srcChanged && !dstChanged:
-		if sameVisibility(src.w.Visibility, dst.w.Visibility) || !dst.isCopy() {
-			return nil
-		}
-		return r.write(ctx, dst, src.state(), r.headerFor(src, dst), src.w.Visibility)
+		return nil
 	case srcChanged && (!dstChanged || !dstOut || !dstLater):
 		header, err := r.headerOf(ctx, src, dst)
 		if err != nil {
 			return err
 		}
-		if err := r.write(ctx, dst, src.state(), header, src.w.Visibility); err != nil {
+		if err := r.write(ctx, dst, src.state(), header, dst.w.Visibility); err != nil {
 			return err
 		}
 		r.e.event(ctx, r.p, src.side.Name, "worklog", "worklog", base.describe(), src.state().describe())
@@ -354,6 +354,48 @@ func (r *worklogRun) reconcileTwin(ctx context.Context, row *models.WorklogTwin,
 		r.e.event(ctx, r.p, dst.side.Name, "worklog", "worklog", base.describe(), st.describe())
 		return r.setBaseline(ctx, row, st)
 	}
+}
+
+// visKey is a visibility as the baseline keeps it: "type:value", "" when unrestricted.
+func visKey(v *jira.Visibility) string {
+	if v == nil || v.Value == "" {
+		return ""
+	}
+	return strings.ToLower(v.Type) + ":" + v.Value
+}
+
+// reconcileVisibility carries a change of the source's own restriction (one that may leave) to
+// its copy. Jira keeps a worklog's restriction when an update leaves visibility out, so a lifted
+// one is carried by posting the copy again, unrestricted (its row is replaced: row.ID becomes 0).
+// A copy a person restricted on its side keeps its restriction.
+func (r *worklogRun) reconcileVisibility(ctx context.Context, row *models.WorklogTwin, src, dst *worklogView) error {
+	want := visKey(src.w.Visibility)
+	if want == row.Visibility || !dst.isCopy() {
+		return nil
+	}
+	if want != "" {
+		if err := r.write(ctx, dst, dst.state(), dst.header, src.w.Visibility); err != nil {
+			return err
+		}
+		r.e.event(ctx, r.p, src.side.Name, "worklog", "visibility", row.Visibility, want)
+		if err := r.e.DB.WithContext(ctx).Model(row).Update("visibility", want).Error; err != nil {
+			return fmt.Errorf("worklog twin %d: visibility: %w", row.ID, err)
+		}
+		row.Visibility = want
+		return nil
+	}
+	if visKey(dst.w.Visibility) == "" {
+		return r.e.DB.WithContext(ctx).Model(row).Update("visibility", "").Error
+	}
+	if err := r.deleteWorklog(ctx, dst); err != nil {
+		return err
+	}
+	if err := r.e.DB.WithContext(ctx).Delete(row).Error; err != nil {
+		return fmt.Errorf("worklog %s: drop twin row: %w", src.w.ID, err)
+	}
+	row.ID = 0
+	src.twinned = false
+	return r.create(ctx, src)
 }
 
 // headerFor is the header of dst, the copy of src, when it has one or src has one (a relayed
@@ -424,18 +466,22 @@ func (r *worklogRun) adopt(ctx context.Context, v, u *worklogView) error {
 	}
 	src, dst := worklogSource(l, rm)
 	st := src.state()
-	row := models.WorklogTwin{TwinID: r.p.Twin.ID, LocalID: &l.w.ID, RemoteID: &rm.w.ID, StartedMS: st.startedMS, Seconds: st.seconds, Comment: src.content}
+	row := models.WorklogTwin{TwinID: r.p.Twin.ID, LocalID: &l.w.ID, RemoteID: &rm.w.ID, StartedMS: st.startedMS, Seconds: st.seconds, Comment: src.content,
+		Visibility: visKey(dst.w.Visibility)}
 	if err := r.e.DB.WithContext(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("worklog %s: adopt %s: %w", src.w.ID, dst.w.ID, err)
 	}
 	v.twinned, u.twinned = true, true
-	if dst.isCopy() && (dst.state() != st || !sameVisibility(src.w.Visibility, dst.w.Visibility)) {
-		if err := r.write(ctx, dst, st, dst.header, src.w.Visibility); err != nil {
+	if !dst.isCopy() {
+		return nil
+	}
+	if dst.state() != st {
+		if err := r.write(ctx, dst, st, dst.header, dst.w.Visibility); err != nil {
 			return err
 		}
 		r.e.event(ctx, r.p, src.side.Name, "worklog", "worklog", dst.state().describe(), st.describe())
 	}
-	return nil
+	return r.reconcileVisibility(ctx, &row, src, dst)
 }
 
 // create logs the copy of v on the other side and records the twin at once.
@@ -457,7 +503,7 @@ func (r *worklogRun) create(ctx context.Context, v *worklogView) error {
 	}
 	r.wrote[r.sideIndex(to)] = true
 	st := v.state()
-	row := models.WorklogTwin{TwinID: r.p.Twin.ID, StartedMS: st.startedMS, Seconds: st.seconds, Comment: v.content}
+	row := models.WorklogTwin{TwinID: r.p.Twin.ID, StartedMS: st.startedMS, Seconds: st.seconds, Comment: v.content, Visibility: visKey(v.w.Visibility)}
 	if v.side == r.p.Local {
 		row.LocalID, row.RemoteID = &v.w.ID, &made.ID
 	} else {
@@ -496,6 +542,12 @@ func (r *worklogRun) write(ctx context.Context, v *worklogView, st worklogState,
 		return fmt.Errorf("worklog %s: update on %s %s: %w", v.w.ID, v.side.Name, v.side.Issue.Key, err)
 	}
 	r.wrote[r.sideIndex(v.side)] = true
+	// The view reads as written, for what this run does next with it.
+	v.w.Comment, v.w.Started, v.w.TimeSpentSeconds, v.w.Visibility = body, started, st.seconds, vis
+	v.content = st.content
+	if header != "" {
+		v.header = header
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -638,5 +639,133 @@ func TestDeleteConnectionRemovesWorklogTwins(t *testing.T) {
 	n.db.Model(&models.WorklogTwin{}).Count(&k)
 	if k != 0 {
 		t.Errorf("%d worklog twins left after the connection was deleted", k)
+	}
+}
+
+// A source that takes an allowed restriction passes it to its copy; a copy a person restricted
+// on its side keeps that restriction when the source's edits arrive.
+func TestWorklogVisibilityChanges(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(worklogRules(func(r *Rules) { r.Worklogs.AllowVisibilities = []string{"role:Developers"} }), nil, [2]string{"A", "AB"})
+	settle(t, n)
+	a := w.createIssue("A", map[string]any{"summary": "visibility"})
+	settle(t, n)
+	ab := n.peer(a.Key)
+	c := w.human("A", "admin")
+	st := jira.Time{Time: mustTime(t, "2024-05-01T10:02:03.004+0000")}
+	one, err := c.AddWorklog(w.ctx, a.Key, jira.WorklogInput{Comment: "gets restricted", Started: &st, TimeSpentSeconds: 60}, jira.Estimate{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := c.AddWorklog(w.ctx, a.Key, jira.WorklogInput{Comment: "copy restricted", Started: &st, TimeSpentSeconds: 120}, jira.Estimate{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	copyOf := func(text string) jira.Worklog {
+		t.Helper()
+		ws, err := w.human("AB", "admin").Worklogs(w.ctx, ab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, wl := range ws {
+			if strings.Contains(wl.Comment, text) {
+				return wl
+			}
+		}
+		t.Fatalf("no copy of %q on AB: %+v", text, ws)
+		return jira.Worklog{}
+	}
+	devs := &jira.Visibility{Type: "role", Value: "Developers"}
+	if _, err := c.ReplaceWorklog(w.ctx, a.Key, one.ID, jira.WorklogEdit{Comment: "gets restricted", Started: st, TimeSpentSeconds: 60, Visibility: devs}, jira.Estimate{}); err != nil {
+		t.Fatal(err)
+	}
+	cp := copyOf("copy restricted")
+	if _, err := w.human("AB", "admin").ReplaceWorklog(w.ctx, ab, cp.ID, jira.WorklogEdit{Comment: cp.Comment, Started: cp.Started,
+		TimeSpentSeconds: cp.TimeSpentSeconds, Visibility: &jira.Visibility{Type: "role", Value: "Administrators"}}, jira.Estimate{}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	if got := copyOf("gets restricted"); visKey(got.Visibility) != "role:Developers" {
+		t.Errorf("the copy of the restricted source is %+v, want role Developers", got.Visibility)
+	}
+	if _, err := c.ReplaceWorklog(w.ctx, a.Key, two.ID, jira.WorklogEdit{Comment: "copy restricted, source edited", Started: st, TimeSpentSeconds: 180}, jira.Estimate{}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	got := copyOf("copy restricted, source edited")
+	if got.TimeSpentSeconds != 180 || visKey(got.Visibility) != "role:Administrators" {
+		t.Errorf("the copy restricted on AB: %d s, %+v; want the source's edit and its own restriction", got.TimeSpentSeconds, got.Visibility)
+	}
+	if ws, _ := w.human("A", "admin").Worklogs(w.ctx, a.Key); len(ws) != 2 || visKey(ws[1].Visibility) != "" {
+		t.Errorf("A's worklogs after the copy was restricted on AB: %+v", ws)
+	}
+}
+
+// unrestricted shows the worklogs of one issue as unrestricted (Jira can lift a restriction in
+// its UI; the emulator's REST update keeps it), and hides the issue's embedded page so the list
+// is what the sync reads.
+type unrestricted struct {
+	*jira.Client
+}
+
+func (u unrestricted) Worklogs(ctx context.Context, idOrKey string) ([]jira.Worklog, error) {
+	ws, err := u.Client.Worklogs(ctx, idOrKey)
+	for i := range ws {
+		ws[i].Visibility = nil
+	}
+	return ws, err
+}
+
+// A source whose allowed restriction is lifted: its copy is posted again unrestricted (Jira keeps
+// a restriction that an update leaves out), once, and the twin is then quiet.
+func TestWorklogLiftedRestrictionPostsTheCopyAgain(t *testing.T) {
+	f := newCommentFixture(t, "A", "AB")
+	h := f.hops[0]
+	h.rules = worklogRules(func(r *Rules) { r.Worklogs.AllowVisibilities = []string{"role:Developers"} })
+	st := jira.Time{Time: mustTime(t, "2024-05-01T10:02:03.004+0000")}
+	if _, err := f.client("A", "alice").AddWorklog(f.ctx, h.issue["A"].ID, jira.WorklogInput{Comment: "soon public", Started: &st, TimeSpentSeconds: 90,
+		Visibility: &jira.Visibility{Type: "role", Value: "Developers"}}, jira.Estimate{}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(lift bool) [2]bool {
+		t.Helper()
+		p := h.pair()
+		if lift {
+			p.Local.Jira = unrestricted{p.Local.Jira.(*jira.Client)}
+			delete(p.Local.Issue.Fields, "worklog")
+		}
+		wrote, err := f.eng.syncWorklogs(f.ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wrote
+	}
+	run(false)
+	abWs := func() []jira.Worklog {
+		ws, err := f.client("AB", "admin").Worklogs(f.ctx, h.issue["AB"].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	if ws := abWs(); len(ws) != 1 || visKey(ws[0].Visibility) != "role:Developers" {
+		t.Fatalf("the allowed restriction did not travel: %+v", ws)
+	}
+	before := abWs()[0].ID
+	if wrote := run(true); !wrote[1] {
+		t.Error("lifting the restriction wrote nothing to AB")
+	}
+	ws := abWs()
+	if len(ws) != 1 || ws[0].ID == before || ws[0].Visibility != nil || ws[0].TimeSpentSeconds != 90 || !strings.HasSuffix(ws[0].Comment, "\n\nsoon public") {
+		t.Fatalf("after the lift AB holds %+v, want one new unrestricted copy", ws)
+	}
+	if wrote := run(true); wrote != [2]bool{} {
+		t.Errorf("the twin is not quiet after the lift: wrote %v", wrote)
+	}
+	var rows []models.WorklogTwin
+	f.db.Find(&rows)
+	if len(rows) != 1 || rows[0].Visibility != "" || *rows[0].RemoteID != ws[0].ID {
+		t.Errorf("worklog twins after the lift: %+v", rows)
 	}
 }

@@ -15,6 +15,9 @@ type WorklogTwin struct {
 	StartedMS int64  `gorm:"not null;default:0"`
 	Seconds   int64  `gorm:"not null;default:0"`
 	Comment   string `gorm:"type:text"`
+	// Visibility is the restriction last given to the copy ("role:Developers", "" for none): a
+	// source that changes its own is told from a person who restricted the copy.
+	Visibility string `gorm:"size:300;not null;default:''"`
 	Deleted   bool   `gorm:"not null;default:false"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
