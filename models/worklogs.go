@@ -18,7 +18,7 @@ type WorklogTwin struct {
 	// Visibility is the restriction last given to the copy ("role:Developers", "" for none): a
 	// source that changes its own is told from a person who restricted the copy.
 	Visibility string `gorm:"size:300;not null;default:''"`
-	Deleted   bool   `gorm:"not null;default:false"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Deleted    bool   `gorm:"not null;default:false"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
