@@ -25,6 +25,9 @@ package engine
 // Visibility follows the comment rule: a worklog restricted to a group or role stays home unless
 // Rules.Worklogs.AllowVisibilities lists that restriction; one restricted after it was copied is
 // withdrawn from the other side (its copy deleted), and travels again if it is ever unrestricted.
+// A copy carries its source's allowed restriction, and follows when the source changes it (a
+// lifted restriction by posting the copy again: an update that leaves visibility out keeps it);
+// a copy a person restricted on its own side keeps that restriction, and its edits stay there.
 //
 // The baseline of a worklog twin is the source worklog as last agreed (started, seconds, comment
 // content). The source changed -> the copy is rewritten; the copy changed -> a human edited it,
