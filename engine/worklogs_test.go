@@ -190,6 +190,17 @@ func TestWorklogsTravelBothWaysThroughTheRelay(t *testing.T) {
 		w.assertCopy("AB", 7322, later, "replaced the fuser and the drum")
 		w.assertQuietRound()
 
+		// An edit of the copy on A travels back to the original on B, through AB.
+		onA = w.only("A")
+		head, _, _ := strings.Cut(onA.Comment, "\n\n")
+		w.editWork("A", onA.ID, 4000, started, head+"\n\nthe drum was fine", nil)
+		w.settle()
+		w.assertCopy("AB", 4000, started, "the drum was fine")
+		if wl := w.only("B"); wl.ID != orig.ID || wl.TimeSpentSeconds != 4000 || wl.Comment != "the drum was fine" || !wl.Started.Equal(started) {
+			t.Errorf("B's original after the edit of its copy on A: %+v", wl)
+		}
+		w.assertQuietRound()
+
 		w.deleteWork("B", orig.ID)
 		w.settle()
 		for _, inst := range []string{"A", "AB"} {
