@@ -290,7 +290,7 @@ func resetLedger(tx *gorm.DB, connID uint) error {
 	twins := func() *gorm.DB {
 		return tx.Session(&gorm.Session{NewDB: true}).Model(&models.Twin{}).Select("id").Where("connection_id = ?", connID)
 	}
-	for _, m := range []any{&models.CommentTwin{}, &models.AttachmentTwin{}, &models.Conflict{}} {
+	for _, m := range []any{&models.CommentTwin{}, &models.AttachmentTwin{}, &models.WorklogTwin{}, &models.Conflict{}} {
 		if err := tx.Where("twin_id IN (?)", twins()).Delete(m).Error; err != nil {
 			return err
 		}

@@ -114,6 +114,9 @@ func issueFields(r *Rules, side string) []string {
 	for i := range r.Fields {
 		fs = append(fs, r.Fields[i].fieldID(side))
 	}
+	if r.Worklogs.Enabled {
+		fs = append(fs, "worklog")
+	}
 	return fs
 }
 

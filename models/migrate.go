@@ -79,6 +79,9 @@ var Migrations = []Migration{
 	{Version: 10, Name: "twin lease: one reconcile at a time", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Twin{})
 	}},
+	{Version: 13, Name: "worklog twins", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&WorklogTwin{})
+	}},
 	{Version: 15, Name: "node sealing identities", Up: func(tx *gorm.DB) error {
 		if err := tx.AutoMigrate(&NodeIdentity{}); err != nil {
 			return err

@@ -46,6 +46,7 @@ type mappingInput struct {
 	Conflict      string
 	Deletion      string
 	Notify        bool
+	Worklogs      worklogInput
 }
 
 // ruleInput is one row of the field table.
@@ -70,7 +71,7 @@ func mappingOf(cn *models.Connection, r engine.Rules) mappingInput {
 		CommentsOn: r.Comments.Enabled, Visibilities: strings.Join(r.Comments.AllowVisibilities, "\n"),
 		Attribution: r.Comments.Attribution, Mentions: r.Comments.RewriteMentions,
 		AttachmentsOn: r.Attachments.Enabled, Resolution: r.Resolution,
-		Conflict: cn.ConflictPolicy, Deletion: cn.DeletionPolicy, Notify: r.NotifyUsers == nil || *r.NotifyUsers}
+		Conflict: cn.ConflictPolicy, Deletion: cn.DeletionPolicy, Notify: r.NotifyUsers == nil || *r.NotifyUsers, Worklogs: worklogInputOf(r.Worklogs)}
 	if r.Attachments.MaxBytes > 0 {
 		in.MaxMiB = strconv.FormatFloat(float64(r.Attachments.MaxBytes)/(1<<20), 'f', -1, 64)
 	}
@@ -99,7 +100,7 @@ func readMapping(c echo.Context, stored engine.Rules) (mappingInput, string, err
 		DefaultLocal: get("users_default_local"), DefaultRemote: get("users_default_remote"),
 		CommentsOn: on("comments_on"), Visibilities: form.Get("comments_visibilities"), Attribution: form.Get("comments_attribution"),
 		Mentions: on("comments_mentions"), AttachmentsOn: on("attachments_on"), MaxMiB: get("attachments_max"),
-		Resolution: get("resolution"), Conflict: get("conflict"), Deletion: get("deletion"), Notify: on("notify_users")}
+		Resolution: get("resolution"), Conflict: get("conflict"), Deletion: get("deletion"), Notify: on("notify_users"), Worklogs: readWorklogInput(form)}
 	ls, rs := form["user_l"], form["user_r"]
 	for i, l := range ls {
 		in.UsersSeen = append(in.UsersSeen, l)
@@ -270,7 +271,7 @@ func buildRules(in mappingInput, meta [2]sideMeta, stored *engine.Rules) (engine
 	c := stored.Comments
 	c.Enabled, c.Attribution, c.RewriteMentions, c.AllowVisibilities = in.CommentsOn, strings.TrimSpace(in.Attribution), in.Mentions, nil
 	r := engine.Rules{Users: engine.UserMap{ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote},
-		Comments: c, Resolution: in.Resolution}
+		Comments: c, Resolution: in.Resolution, Worklogs: in.Worklogs.rules()}
 	if len(in.Users) > 0 {
 		r.Users.Map = map[string]string{}
 		for k, v := range in.Users {
@@ -388,6 +389,8 @@ func ruleErrorKey(path string) string {
 	switch {
 	case strings.HasPrefix(path, "comments.allow_visibilities"):
 		return "comments.visibilities"
+	case strings.HasPrefix(path, "worklogs"):
+		return "worklogs.visibilities"
 	case strings.HasPrefix(path, "attachments"):
 		return "attachments.max"
 	}
@@ -437,7 +440,7 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 		ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote,
 		CommentsOn: in.CommentsOn, Visibilities: in.Visibilities, Attribution: in.Attribution, RewriteMentions: in.Mentions,
 		AttachmentsOn: in.AttachmentsOn, MaxMiB: in.MaxMiB, Resolution: in.Resolution,
-		Conflict: in.Conflict, Deletion: in.Deletion, Conflicts: conflictChoices, Deletions: deletionChoices, NotifyUsers: in.Notify}
+		Conflict: in.Conflict, Deletion: in.Deletion, Conflicts: conflictChoices, Deletions: deletionChoices, NotifyUsers: in.Notify, Worklogs: in.Worklogs.view(errs)}
 	if msg := errs["rules"]; msg != "" {
 		f.MetaProblems = append(f.MetaProblems, msg)
 	}

@@ -86,6 +86,7 @@ func (s *Server) twinView(c echo.Context, live bool) (views.TwinView, error) {
 		return v, err
 	}
 	v.Chain = s.twinChain(ctx, tw, &v)
+	v.Worklogs = s.twinWorklogs(ctx, tw, &v)
 	if err := s.twinRecords(ctx, tw, &v); err != nil {
 		return v, err
 	}
