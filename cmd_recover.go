@@ -57,13 +57,13 @@ func runRecover(ctx context.Context, env func(string) string, args []string, std
 			fmt.Fprintf(stdout, " conflicts for the admin: %s;", strings.Join(tw.Conflicts, ", "))
 		}
 		if it.Edited > 0 {
-			fmt.Fprintf(stdout, " comments edited on one side: %d, carried;", it.Edited)
+			fmt.Fprintf(stdout, " comments or worklogs edited on one side: %d, carried;", it.Edited)
 		}
 		if it.EditedBoth > 0 {
-			fmt.Fprintf(stdout, " comments edited on both sides: %d, the later edit wins;", it.EditedBoth)
+			fmt.Fprintf(stdout, " comments or worklogs edited on both sides: %d, the later edit wins;", it.EditedBoth)
 		}
 		if it.Deleted > 0 {
-			fmt.Fprintf(stdout, " comments or attachments deleted on one side: %d (a copy goes too, an original stays);", it.Deleted)
+			fmt.Fprintf(stdout, " comments, worklogs or attachments deleted on one side: %d (a copy goes too, an original stays);", it.Deleted)
 		}
 		if tw.NoDigests {
 			fmt.Fprint(stdout, " (no digests in the link: written by an older version or under another AIRLOCK_SECRET_KEY)")

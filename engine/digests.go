@@ -38,11 +38,12 @@ type FieldDigests struct {
 	K string            `json:"k"`
 	L map[string]string `json:"l,omitempty"`
 	R map[string]string `json:"r,omitempty"`
-	// Items is true when C and A list every live comment and attachment twin
+	// Items is true when C, A and W list every live comment, attachment and worklog twin
 	// (engine/digests_items.go); links written without them leave recover to adopt by marker.
 	Items bool         `json:"i,omitempty"`
 	C     []ItemDigest `json:"c,omitempty"`
 	A     []ItemDigest `json:"a,omitempty"`
+	W     []ItemDigest `json:"w,omitempty"`
 }
 
 func (d *FieldDigests) equal(o *FieldDigests) bool {
@@ -50,7 +51,7 @@ func (d *FieldDigests) equal(o *FieldDigests) bool {
 		return d == o
 	}
 	return d.K == o.K && maps.Equal(d.L, o.L) && maps.Equal(d.R, o.R) && d.Items == o.Items &&
-		itemsEqual(d.C, o.C) && itemsEqual(d.A, o.A)
+		itemsEqual(d.C, o.C) && itemsEqual(d.A, o.A) && itemsEqual(d.W, o.W)
 }
 
 // digester computes digests under the node's digest key.
@@ -114,7 +115,7 @@ func (e *Engine) recordDigests(ctx context.Context, l *link, p *Pair, local *jir
 	}
 	d := g.of(l.Key, base)
 	var err2 error
-	if d.C, d.A, d.Items, err2 = e.itemDigests(ctx, g, l.Key, p); err2 != nil {
+	if d.C, d.A, d.W, d.Items, err2 = e.itemDigests(ctx, g, l.Key, p); err2 != nil {
 		return err2
 	}
 	link := TwinLink{SyncID: tw.SyncID, PeerBaseURL: l.Remote.BaseURL, PeerID: *tw.RemoteIssueID, PeerKey: tw.RemoteKey,

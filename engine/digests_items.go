@@ -1,19 +1,21 @@
 package engine
 
-// Item digests extend the field digests (engine/digests.go) to a twin's comment and attachment
-// twins, so that `recover` also knows what happened to them while the ledger was lost. For each
-// live comment twin the local issue's airlock.twin link carries a keyed digest of each side's
-// comment id and of the agreed content; for each attachment twin, of each side's attachment id.
+// Item digests extend the field digests (engine/digests.go) to a twin's comment, attachment and
+// worklog twins, so that `recover` also knows what happened to them while the ledger was lost.
+// For each live comment twin the local issue's airlock.twin link carries a keyed digest of each
+// side's comment id and of the agreed content; for each worklog twin, of each side's worklog id
+// and of the agreed start, seconds and comment; for each attachment twin, of each side's
+// attachment id.
 // Keyed like the field digests, they tell the relay nothing (not even which ids are twinned).
 //
 // Recover rebuilds the comment and attachment twin rows from them before the first reconcile,
 // which then carries what changed as it would have live:
-//   - a comment edited on one side during the outage is carried to the other (the side whose
-//     content still matches the agreed digest did not change); edited on both, the later edit
-//     wins, as for any comment;
-//   - a comment or attachment deleted on one side is deleted on the other (a copy) or left
-//     closed (an original whose copy was deleted), never resurrected;
-//   - comments and attachments added meanwhile have no digest and are carried once, as new.
+//   - a comment or worklog edited on one side during the outage is carried to the other (the
+//     side whose content still matches the agreed digest did not change); edited on both, the
+//     later edit wins, as always for comments and worklogs;
+//   - a comment, worklog or attachment deleted on one side is deleted on the other (a copy) or
+//     left closed (an original whose copy was deleted), never resurrected;
+//   - what was added meanwhile has no digest and is carried once, as new.
 // Links written before item digests existed (no Items flag) leave comments to be adopted by their
 // origin markers and attachments by name, size and checksum (the previous behaviour).
 
@@ -65,11 +67,11 @@ func (g *digester) itemContent(connKey, content string) string {
 
 // itemDigests reads the twin's live comment and attachment twins and returns their digests;
 // ok is false when there are too many to record.
-func (e *Engine) itemDigests(ctx context.Context, g *digester, connKey string, p *Pair) (cs, as []ItemDigest, ok bool, err error) {
+func (e *Engine) itemDigests(ctx context.Context, g *digester, connKey string, p *Pair) (cs, as, ws []ItemDigest, ok bool, err error) {
 	if p.Rules.Comments.Enabled {
 		var rows []models.CommentTwin
 		if err := e.db(ctx).Where("twin_id = ? AND deleted = ?", p.Twin.ID, false).Order("id").Find(&rows).Error; err != nil {
-			return nil, nil, false, fmt.Errorf("comment twins of twin %d: %w", p.Twin.ID, err)
+			return nil, nil, nil, false, fmt.Errorf("comment twins of twin %d: %w", p.Twin.ID, err)
 		}
 		for _, r := range rows {
 			if r.LocalID == nil || r.RemoteID == nil {
@@ -82,7 +84,7 @@ func (e *Engine) itemDigests(ctx context.Context, g *digester, connKey string, p
 	if p.Rules.Attachments.Enabled {
 		var rows []models.AttachmentTwin
 		if err := e.db(ctx).Where("twin_id = ? AND deleted = ?", p.Twin.ID, false).Order("id").Find(&rows).Error; err != nil {
-			return nil, nil, false, fmt.Errorf("attachment twins of twin %d: %w", p.Twin.ID, err)
+			return nil, nil, nil, false, fmt.Errorf("attachment twins of twin %d: %w", p.Twin.ID, err)
 		}
 		for _, r := range rows {
 			if r.LocalID == nil || r.RemoteID == nil {
@@ -92,19 +94,37 @@ func (e *Engine) itemDigests(ctx context.Context, g *digester, connKey string, p
 				R: g.itemID(connKey, "attachment", models.SideRemote, *r.RemoteID)})
 		}
 	}
-	if len(cs)+len(as) > maxItemDigests {
-		return nil, nil, false, nil
+	if p.Rules.Worklogs.Enabled {
+		var rows []models.WorklogTwin
+		if err := e.db(ctx).Where("twin_id = ? AND deleted = ?", p.Twin.ID, false).Order("id").Find(&rows).Error; err != nil {
+			return nil, nil, nil, false, fmt.Errorf("worklog twins of twin %d: %w", p.Twin.ID, err)
+		}
+		for _, r := range rows {
+			if r.LocalID == nil || r.RemoteID == nil {
+				continue
+			}
+			ws = append(ws, ItemDigest{L: g.itemID(connKey, "worklog", models.SideLocal, *r.LocalID),
+				R: g.itemID(connKey, "worklog", models.SideRemote, *r.RemoteID), B: g.worklogContent(connKey, rowState(&r))})
+		}
 	}
-	return cs, as, true, nil
+	if len(cs)+len(as)+len(ws) > maxItemDigests {
+		return nil, nil, nil, false, nil
+	}
+	return cs, as, ws, true, nil
+}
+
+// worklogContent is the digest of a worklog's agreed start, seconds and comment.
+func (g *digester) worklogContent(connKey string, st worklogState) string {
+	return g.mac(connKey, "worklog content", fmt.Sprint(st.startedMS), fmt.Sprint(st.seconds), st.content)
 }
 
 // RecoveredItems counts, for one restored twin, the comment and attachment twins rebuilt from
 // item digests and what their first reconcile will carry.
 type RecoveredItems struct {
-	Comments, Attachments int // twin rows rebuilt
-	// Edited counts comments edited on one side during the outage (carried), EditedBoth those
-	// edited on both (the later edit wins), Deleted the comments and attachments deleted on one
-	// side (deleted on the other, or closed).
+	Comments, Attachments, Worklogs int // twin rows rebuilt
+	// Edited counts comments and worklogs edited on one side during the outage (carried),
+	// EditedBoth those edited on both (the later edit wins), Deleted the comments, worklogs and
+	// attachments deleted on one side (deleted on the other, or closed).
 	Edited, EditedBoth, Deleted int
 }
 
@@ -113,6 +133,7 @@ type RecoveredItems struct {
 type itemRows struct {
 	comments    []models.CommentTwin
 	attachments []models.AttachmentTwin
+	worklogs    []models.WorklogTwin
 }
 
 // rebuildItems matches the item digests of a link with the comments and attachments both issues
@@ -203,6 +224,58 @@ func (e *Engine) rebuildItems(ctx context.Context, g *digester, connKey string, 
 			out.attachments = append(out.attachments, row)
 		}
 		sum.Attachments = len(out.attachments)
+	}
+	if p.Rules.Worklogs.Enabled && len(d.W) > 0 {
+		var byDigest [2]map[string]*worklogView
+		for i, s := range sides {
+			ws, err := worklogsOf(ctx, s)
+			if err != nil {
+				return nil, sum, err
+			}
+			byDigest[i] = map[string]*worklogView{}
+			for _, w := range ws {
+				byDigest[i][g.itemID(connKey, "worklog", names[i], w.ID)] = parseWorklog(s, w)
+			}
+		}
+		for _, it := range d.W {
+			l, rm := byDigest[0][it.L], byDigest[1][it.R]
+			if l == nil && rm == nil {
+				continue
+			}
+			row := models.WorklogTwin{}
+			var base worklogState
+			switch {
+			case l != nil && rm != nil:
+				lid, rid := l.w.ID, rm.w.ID
+				row.LocalID, row.RemoteID = &lid, &rid
+				src, dst := worklogSource(l, rm)
+				row.Visibility = visKey(dst.w.Visibility)
+				switch {
+				case g.worklogContent(connKey, src.state()) == it.B:
+					base = src.state()
+					if dst.state() != src.state() {
+						sum.Edited++
+					}
+				case g.worklogContent(connKey, dst.state()) == it.B:
+					base = dst.state()
+					sum.Edited++
+				default:
+					base = worklogState{startedMS: -1, seconds: -1, content: unknownComment}
+					sum.EditedBoth++
+				}
+			case l != nil:
+				lid, gone := l.w.ID, goneID(it, models.SideRemote)
+				row.LocalID, row.RemoteID, base = &lid, &gone, l.state()
+				sum.Deleted++
+			default:
+				gone, rid := goneID(it, models.SideLocal), rm.w.ID
+				row.LocalID, row.RemoteID, base = &gone, &rid, rm.state()
+				sum.Deleted++
+			}
+			row.StartedMS, row.Seconds, row.Comment = base.startedMS, base.seconds, base.content
+			out.worklogs = append(out.worklogs, row)
+		}
+		sum.Worklogs = len(out.worklogs)
 	}
 	return out, sum, nil
 }

@@ -214,6 +214,12 @@ func (e *Engine) RecoverWith(ctx context.Context, connID uint, opt RecoverOption
 					return err
 				}
 			}
+			for i := range items.worklogs {
+				items.worklogs[i].TwinID = tw.ID
+				if err := tx.Create(&items.worklogs[i]).Error; err != nil {
+					return err
+				}
+			}
 			return tx.Create(&models.Event{TwinID: tw.ID, ConnectionID: l.Conn.ID, At: now, Direction: models.DirLocalToRemote,
 				Kind: "link", NewValue: "recovered from " + TwinProperty + ": " + tw.LocalKey + " <-> " + tw.RemoteKey}).Error
 		})

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-sync/airlock/jira"
 )
@@ -16,6 +18,23 @@ func attachmentsOn(t *testing.T, w *simWorld, inst, key string) []jira.Attachmen
 	}
 	as, _ := is.Attachments()
 	return as
+}
+
+func worklogsOn(t *testing.T, w *simWorld, inst, key string) []jira.Worklog {
+	t.Helper()
+	ws, err := w.human(inst, "admin").Worklogs(w.ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// commentTail is a comment or worklog text without a copy's header line.
+func commentTail(s string) string {
+	if first, rest, ok := strings.Cut(s, "\n"); ok && strings.Contains(first, "{anchor:airlock-") {
+		return strings.TrimSpace(rest)
+	}
+	return strings.TrimSpace(s)
 }
 
 func commentWith(t *testing.T, w *simWorld, inst, key, text string) *jira.Comment {
@@ -36,9 +55,17 @@ func commentWith(t *testing.T, w *simWorld, inst, key, text string) *jira.Commen
 // follow, and nothing comes back from the dead.
 func TestRecoverCarriesCommentAndAttachmentChangesMadeDuringOutage(t *testing.T) {
 	w := newSimWorld(t)
-	n := w.newNode(DefaultRules(), nil, [2]string{"A", "AB"})
+	rules := DefaultRules()
+	rules.Worklogs.Enabled = true
+	n := w.newNode(rules, nil, [2]string{"A", "AB"})
 	settle(t, n)
 	a := w.createIssue("A", map[string]any{"summary": "with comments"})
+	started := jira.Time{Time: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	for _, c := range []string{"work edited on AB", "work deleted on A"} {
+		if _, err := w.human("A", "alice").AddWorklog(w.ctx, a.Key, jira.WorklogInput{Comment: c, Started: &started, TimeSpentSeconds: 3600}, jira.Estimate{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	alice, bob := w.human("A", "alice"), w.human("AB", "bob")
 	for _, body := range []string{"kept and edited on AB", "deleted on A", "edited on both"} {
 		if _, err := alice.AddComment(w.ctx, a.Key, jira.CommentInput{Body: body}); err != nil {
@@ -90,13 +117,29 @@ func TestRecoverCarriesCommentAndAttachmentChangesMadeDuringOutage(t *testing.T)
 		}
 	}
 
-	n2 := w.newNode(DefaultRules(), nil, [2]string{"A", "AB"})
+	admin := map[string]*jira.Client{"A": w.human("A", "admin"), "AB": w.human("AB", "admin")}
+	for _, wl := range worklogsOn(t, w, "AB", abKey) {
+		if strings.Contains(wl.Comment, "work edited on AB") {
+			if _, err := admin["AB"].UpdateWorklog(w.ctx, abKey, wl.ID, jira.WorklogInput{Comment: wl.Comment, Started: &wl.Started, TimeSpentSeconds: 5401}, jira.Estimate{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, wl := range worklogsOn(t, w, "A", a.Key) {
+		if strings.Contains(wl.Comment, "work deleted on A") {
+			if err := admin["A"].DeleteWorklog(w.ctx, a.Key, wl.ID, jira.Estimate{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	n2 := w.newNode(rules, nil, [2]string{"A", "AB"})
 	dry, err := n2.e.RecoverWith(w.ctx, n2.conns[0].ID, RecoverOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dry.Twins) != 1 || dry.Twins[0].Items.Comments != 4 || dry.Twins[0].Items.Attachments != 3 ||
-		dry.Twins[0].Items.Edited != 1 || dry.Twins[0].Items.EditedBoth != 1 || dry.Twins[0].Items.Deleted != 4 {
+	if len(dry.Twins) != 1 || dry.Twins[0].Items.Comments != 4 || dry.Twins[0].Items.Attachments != 3 || dry.Twins[0].Items.Worklogs != 2 ||
+		dry.Twins[0].Items.Edited != 2 || dry.Twins[0].Items.EditedBoth != 1 || dry.Twins[0].Items.Deleted != 5 {
 		t.Fatalf("dry run: %+v", dry.Twins)
 	}
 	if _, err := n2.e.Recover(w.ctx, n2.conns[0].ID); err != nil {
@@ -123,6 +166,15 @@ func TestRecoverCarriesCommentAndAttachmentChangesMadeDuringOutage(t *testing.T)
 	}
 	if c := commentWith(t, w, "AB", abKey, "whose copy A removed"); c == nil {
 		t.Error("AB's original comment was deleted (only its copy was)")
+	}
+	for inst, key := range map[string]string{"A": a.Key, "AB": abKey} {
+		var got []string
+		for _, wl := range worklogsOn(t, w, inst, key) {
+			got = append(got, fmt.Sprintf("%s %d", commentTail(wl.Comment), wl.TimeSpentSeconds))
+		}
+		if strings.Join(got, ",") != "work edited on AB 5401" {
+			t.Errorf("%s worklogs %v, want only the one edited on AB, with its 5401 s", inst, got)
+		}
 	}
 	for inst, key := range map[string]string{"A": a.Key, "AB": abKey} {
 		var names []string
