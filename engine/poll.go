@@ -268,6 +268,14 @@ func (e *Engine) newHit(ctx context.Context, tx *gorm.DB, l *link, side string, 
 				if twinIssueID(&tw, side) != nil && *twinIssueID(&tw, side) != h.ID {
 					e.log().Warn("issue carries the sync id of a twin linked to another issue; left alone",
 						"connection", l.Conn.Name, "issue", h.Key, "twin", tw.ID)
+					if tw.State != models.TwinUnlinked {
+						// Its issue may be gone, replaced by this one (a sub-task re-created under a
+						// new parent, engine/structure.go): the twin's reconcile finds out.
+						if err := tx.Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(map[string]any{"dirty": true, "dirty_since": now}).Error; err != nil {
+							return 0, false, false, err
+						}
+						return tw.ID, false, false, nil
+					}
 				}
 				return 0, false, false, nil
 			}
