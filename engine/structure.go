@@ -497,3 +497,83 @@ func derefStr(s *string) string {
 	}
 	return *s
 }
+
+// previewStructure says in the preview where a sub-task's copy would go (under its parent's
+// twin, after its parent, or, for a parent outside the scope, what the structure rules do) and
+// where an epic link would point. It looks, never creates.
+func (e *Engine) previewStructure(ctx context.Context, l *link, p *Pair, src *Side, res *PreviewResult) error {
+	dst := p.side(otherSide(src.Name))
+	if par, ok := src.Issue.Parent(); ok && par != nil && par.ID != "" {
+		typ := ""
+		if par.Fields.IssueType != nil {
+			typ = par.Fields.IssueType.Name
+		}
+		in, why, err := e.inScope(ctx, p, src.Name, par.ID, "", typ)
+		if err != nil {
+			return err
+		}
+		switch {
+		case in:
+			tw, err := e.twinOf(ctx, l.Conn.ID, src.Name, par.ID)
+			if err != nil {
+				return err
+			}
+			if tw != nil && twinIssueID(tw, dst.Name) != nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("Sub-task of %s: its copy goes under %s, the twin of its parent on %s.", par.Key, twinKey(tw, dst.Name), dst.Instance.Name))
+			} else {
+				res.Notes = append(res.Notes, fmt.Sprintf("Sub-task of %s, which has no copy yet: the sync copies the parent first, then this sub-task under it.", par.Key))
+			}
+		default:
+			msg := fmt.Sprintf("Sub-task of %s, whose parent is outside this connection's scope: %s. ", par.Key, why)
+			switch l.Rules.Structure.OutOfScopeParent {
+			case ParentOutOfScopeSkip:
+				msg += "The structure rules skip such sub-tasks: nothing about it is sent."
+			case ParentOutOfScopeStandalone:
+				msg += fmt.Sprintf("The structure rules carry it as a standalone %s.", l.Rules.Structure.standaloneType())
+			default:
+				msg += "A sync stops on this sub-task with a config error: widen the scope, or choose in the mapping to skip such sub-tasks or carry them standalone."
+			}
+			res.Notes = append(res.Notes, msg)
+		}
+	}
+	srcShared := Project(src.Issue, &l.Rules, src.Name)
+	for i := range l.Rules.Fields {
+		f := &l.Rules.Fields[i]
+		key := srcShared[f.Name]
+		if f.Kind != KindEpicLink || key == "" || !travels(f, src.Name) {
+			continue
+		}
+		ep, err := src.Jira.GetIssue(ctx, key, jira.GetIssueOptions{Fields: []string{"issuetype", "project"}})
+		if jira.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read epic %s: %w", key, err)
+		}
+		typ, proj := "", ""
+		if t, ok := ep.IssueType(); ok && t != nil {
+			typ = t.Name
+		}
+		if pr, ok := ep.Project(); ok && pr != nil {
+			proj = pr.Key
+		}
+		in, why, err := e.inScope(ctx, p, src.Name, ep.ID, proj, typ)
+		if err != nil {
+			return err
+		}
+		if !in {
+			res.Notes = append(res.Notes, fmt.Sprintf("Epic %s is outside this connection's scope (%s): the epic link stays home, the copy has none.", key, why))
+			continue
+		}
+		tw, err := e.twinOf(ctx, l.Conn.ID, src.Name, ep.ID)
+		if err != nil {
+			return err
+		}
+		if tw != nil && twinIssueID(tw, dst.Name) != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("Epic link %s: points at %s, the epic's twin on %s.", key, twinKey(tw, dst.Name), dst.Instance.Name))
+		} else {
+			res.Notes = append(res.Notes, fmt.Sprintf("Epic link %s: the epic has no copy yet; the sync copies it first.", key))
+		}
+	}
+	return nil
+}
