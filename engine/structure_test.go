@@ -225,7 +225,9 @@ func TestStructureParentOutOfScope(t *testing.T) {
 			sw := &structWorld{simWorld: w}
 			sub := sw.subtask("A", story.Key, "child of a story")
 			inScope := w.createIssue("A", map[string]any{"summary": "a task travels"})
-			n.expect = func(err error) bool { return choice == "" && strings.Contains(err.Error(), "outside this connection's scope") }
+			n.expect = func(err error) bool {
+				return choice == "" && strings.Contains(err.Error(), "outside this connection's scope")
+			}
 			settle(t, n)
 			if n.peer(inScope.Key) == "" {
 				t.Error("the task in scope did not travel")
