@@ -422,3 +422,92 @@ func TestStructureRulesValidateAndRoundTrip(t *testing.T) {
 		t.Errorf("validate: %v", errs)
 	}
 }
+
+// TestStructurePreviewSaysWhereSubtasksGo: the preview names an out-of-scope parent and the
+// rules' outcome, a parent to be copied first, and writes nothing.
+func TestStructurePreviewSaysWhereSubtasksGo(t *testing.T) {
+	w := newSimWorld(t)
+	sw := &structWorld{simWorld: w}
+	r := structureRules()
+	r.Structure.OutOfScopeParent = ParentOutOfScopeSkip
+	n := w.newNode(r, func(c *models.Connection) { c.LocalIssueTypes = "Task,Sub-task,Epic" }, [2]string{"A", "AB"})
+	story := w.createIssue("A", map[string]any{"issuetype": map[string]string{"name": "Story"}, "summary": "story"})
+	task := w.createIssue("A", map[string]any{"summary": "task"})
+	ep := sw.epic("A", "Later")
+	w.edit("A", task.Key, map[string]any{cfEpicLink: ep.Key})
+	outside := sw.subtask("A", story.Key, "under a story")
+	inside := sw.subtask("A", task.Key, "under a task")
+	w.clearLogs()
+	notes := func(key string) string {
+		res, err := n.e.Preview(w.ctx, n.conns[0].ID, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(res.Notes, "\n")
+	}
+	if got := notes(outside.Key); !strings.Contains(got, "parent is outside this connection's scope") || !strings.Contains(got, "Story") ||
+		!strings.Contains(got, "skip such sub-tasks") {
+		t.Errorf("out-of-scope notes: %s", got)
+	}
+	if got := notes(inside.Key); !strings.Contains(got, "Sub-task of "+task.Key+", which has no copy yet") {
+		t.Errorf("in-scope notes: %s", got)
+	}
+	if got := notes(task.Key); !strings.Contains(got, "Epic link "+ep.Key+": the epic has no copy yet") {
+		t.Errorf("epic notes: %s", got)
+	}
+	if got := w.writes("A") + w.writes("AB"); got != 0 {
+		t.Errorf("the preview wrote %d times", got)
+	}
+	if len(n.twins()) != 0 {
+		t.Errorf("the preview made twins")
+	}
+}
+
+// TestStructureDeleteParentWithSubtasks: a parent and its sub-tasks deleted on A (policy
+// delete) take their copies on AB and B with them.
+func TestStructureDeleteParentWithSubtasks(t *testing.T) {
+	topologies(t, func(t *testing.T, split bool) {
+		w := newStructWorld(t, split, structureRules(), func(c *models.Connection) { c.DeletionPolicy = models.DeleteTwin })
+		w.settle()
+		parent := w.createIssue("A", map[string]any{"summary": "parent goes"})
+		subs := []*jira.CreatedIssue{w.subtask("A", parent.Key, "one"), w.subtask("A", parent.Key, "two")}
+		w.settle()
+		if n := len(w.issues("B")); n != 3 {
+			t.Fatalf("B has %d issues before the delete", n)
+		}
+		if err := w.human("A", "admin").DeleteIssue(w.ctx, parent.Key, true); err != nil {
+			t.Fatal(err)
+		}
+		// Deletion is noticed at the next reconcile of each twin (here a resync of each).
+		resync := func(conn string, keys ...string) {
+			n := w.byConn[conn]
+			for _, k := range keys {
+				var c models.Connection
+				n.db.Where("name = ?", conn).First(&c)
+				var tw models.Twin
+				if n.db.Where("connection_id = ? AND (local_key = ? OR remote_key = ?)", c.ID, k, k).Limit(1).Find(&tw).RowsAffected == 0 {
+					t.Fatalf("no twin of %s in %s", k, conn)
+				}
+				if _, err := n.e.Resync(w.ctx, tw.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		_, bPar := w.onB(parent.Key)
+		var bSubs []string
+		for _, s := range subs {
+			_, b := w.onB(s.Key)
+			bSubs = append(bSubs, b)
+		}
+		resync("A-AB", append([]string{parent.Key}, subs[0].Key, subs[1].Key)...)
+		w.settle()
+		if n := len(w.issues("AB")); n != 0 {
+			t.Errorf("AB has %d issues after the delete", n)
+		}
+		resync("B-AB", append([]string{bPar}, bSubs...)...)
+		w.settle()
+		if n := len(w.issues("B")); n != 0 {
+			t.Errorf("B has %d issues after the delete", n)
+		}
+	})
+}
