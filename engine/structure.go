@@ -326,6 +326,9 @@ func parentID(is *jira.Issue) string {
 // done when it re-created the copy (the reconcile of the new copy is done then).
 func (e *Engine) syncParent(ctx context.Context, l *link, p *Pair, dirtySince *time.Time) (bool, error) {
 	pl, pr := parentID(p.Local.Issue), parentID(p.Remote.Issue)
+	if pl == "" && pr == "" {
+		return false, nil // not a sub-task (a re-created copy is a sub-task too)
+	}
 	var row models.TwinStructure
 	found := e.db(ctx).Where("twin_id = ?", p.Twin.ID).Limit(1).Find(&row).RowsAffected > 0
 	if found && row.ReplacedID != "" {
@@ -360,6 +363,18 @@ func (e *Engine) syncParent(ctx context.Context, l *link, p *Pair, dirtySince *t
 	}
 	src, dst := p.side(from), p.side(otherSide(from))
 	srcPar, _ := src.Issue.Parent()
+	typ := ""
+	if srcPar.Fields.IssueType != nil {
+		typ = srcPar.Fields.IssueType.Name
+	}
+	in, why, err := e.inScope(ctx, p, from, srcPar.ID, "", typ)
+	if err != nil {
+		return false, err
+	}
+	if !in {
+		return false, configError("sub-task %s was moved to parent %s, which is outside this connection's scope: %s. Widen the scope, or move it back",
+			src.Issue.Key, srcPar.Key, why)
+	}
 	want, wantKey, err := e.ensureTwin(ctx, p, from, srcPar.ID, srcPar.Key, "parent")
 	if err != nil {
 		return false, err
