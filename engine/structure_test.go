@@ -511,3 +511,97 @@ func TestStructureDeleteParentWithSubtasks(t *testing.T) {
 		}
 	})
 }
+
+// TestStructureMoveKeepsComments: a moved sub-task's comments, written on A and on B, are on
+// every issue of the chain exactly once after the copies are re-created.
+func TestStructureMoveKeepsComments(t *testing.T) {
+	topologies(t, func(t *testing.T, split bool) {
+		r := structureRules()
+		r.Comments.Enabled = true
+		w := newStructWorld(t, split, r, nil)
+		w.settle()
+		p1 := w.createIssue("A", map[string]any{"summary": "first parent"})
+		p2 := w.createIssue("A", map[string]any{"summary": "second parent"})
+		sub := w.subtask("A", p1.Key, "child with talk")
+		w.settle()
+		_, bSub := w.onB(sub.Key)
+		for _, c := range []struct{ inst, key, body string }{{"A", sub.Key, "said on A"}, {"B", bSub, "said on B"}} {
+			if _, err := w.human(c.inst, "alice").AddComment(w.ctx, c.key, jira.CommentInput{Body: c.body}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.settle()
+		if err := w.sim.Instance("A").MoveSubtask(sub.Key, p2.Key, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		abSub, bSub := w.onB(sub.Key)
+		for _, at := range []struct{ inst, key string }{{"A", sub.Key}, {"AB", abSub}, {"B", bSub}} {
+			cs, err := w.human(at.inst, "admin").Comments(w.ctx, at.key, jira.CommentOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bodies []string
+			for _, c := range cs {
+				bodies = append(bodies, c.Body)
+			}
+			all := strings.Join(bodies, "\n---\n")
+			if len(cs) != 2 || strings.Count(all, "said on A") != 1 || strings.Count(all, "said on B") != 1 {
+				t.Errorf("%s %s has %d comments:\n%s", at.inst, at.key, len(cs), all)
+			}
+		}
+	})
+}
+
+// TestStructureSubtaskFromB: a sub-task added on B under the copy of A's story arrives on A
+// under the story itself.
+func TestStructureSubtaskFromB(t *testing.T) {
+	topologies(t, func(t *testing.T, split bool) {
+		w := newStructWorld(t, split, structureRules(), nil)
+		w.settle()
+		story := w.createIssue("A", map[string]any{"issuetype": map[string]string{"name": "Story"}, "summary": "story"})
+		w.settle()
+		_, bStory := w.onB(story.Key)
+		sub := w.subtask("B", bStory, "added on B")
+		w.settle()
+		ab := w.peerIn("B-AB", sub.Key)
+		a := w.peerIn("A-AB", ab)
+		if a == "" {
+			t.Fatalf("B's sub-task did not reach A (AB %q)", ab)
+		}
+		if got := parentKey(w.get("A", a)); got != story.Key {
+			t.Errorf("A sub-task %s under %q, want %s", a, got, story.Key)
+		}
+	})
+}
+
+// TestStructureMoveOutOfScope: a sub-task moved under a parent outside the scope stops with a
+// config error that says why; its copy stays where it was.
+func TestStructureMoveOutOfScope(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(structureRules(), func(c *models.Connection) { c.LocalIssueTypes = "Task,Sub-task" }, [2]string{"A", "AB"})
+	settle(t, n)
+	p1 := w.createIssue("A", map[string]any{"summary": "task parent"})
+	story := w.createIssue("A", map[string]any{"issuetype": map[string]string{"name": "Story"}, "summary": "story stays home"})
+	sub := (&structWorld{simWorld: w}).subtask("A", p1.Key, "child")
+	settle(t, n)
+	abSub, abP1 := n.peer(sub.Key), n.peer(p1.Key)
+	if err := w.sim.Instance("A").MoveSubtask(sub.Key, story.Key, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.edit("A", sub.Key, map[string]any{"summary": "child, moved"})
+	n.expect = func(err error) bool { return strings.Contains(err.Error(), "outside this connection's scope") }
+	settle(t, n)
+	tw := n.twinOf(sub.Key)
+	if tw.State != models.TwinQuarantined || !strings.Contains(tw.LastError, "moved to parent "+story.Key+", which is outside") {
+		t.Errorf("twin %s %q", tw.State, tw.LastError)
+	}
+	if got := parentKey(w.get("AB", abSub)); got != abP1 {
+		t.Errorf("AB copy under %q, want %s", got, abP1)
+	}
+	var copies int64
+	n.db.Model(&models.Twin{}).Where("local_key = ?", story.Key).Count(&copies)
+	if copies != 0 || len(w.issues("AB")) != 2 {
+		t.Error("the out-of-scope story was copied")
+	}
+}
