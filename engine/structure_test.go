@@ -605,3 +605,49 @@ func TestStructureMoveOutOfScope(t *testing.T) {
 		t.Error("the out-of-scope story was copied")
 	}
 }
+
+// TestStructureMoveSurvivesACrash: the run that re-creates a moved sub-task's copy dies right
+// after Jira made the new copy; the retry adopts that copy (no second one) and deletes the old.
+func TestStructureMoveSurvivesACrash(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(structureRules(), nil, [2]string{"A", "AB"})
+	settle(t, n)
+	p1 := w.createIssue("A", map[string]any{"summary": "first parent"})
+	p2 := w.createIssue("A", map[string]any{"summary": "second parent"})
+	sub := (&structWorld{simWorld: w}).subtask("A", p1.Key, "child")
+	settle(t, n)
+	oldCopy := n.peer(sub.Key)
+	if err := w.sim.Instance("A").MoveSubtask(sub.Key, p2.Key, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.edit("A", sub.Key, map[string]any{"summary": "child, moved"})
+	crashed := false
+	n.e.Hooks = &Hooks{AfterCreate: func(side string, c *jira.CreatedIssue) error {
+		if !crashed {
+			crashed = true
+			return transientError("crash after the create of %s", c.Key)
+		}
+		return nil
+	}}
+	n.expect = func(err error) bool { return strings.Contains(err.Error(), "crash after the create") }
+	settle(t, n)
+	if !crashed {
+		t.Fatal("the hook never ran")
+	}
+	newCopy := n.peer(sub.Key)
+	if newCopy == oldCopy {
+		t.Fatalf("the copy was not replaced (%s)", newCopy)
+	}
+	if _, err := w.human("AB", "admin").GetIssue(w.ctx, oldCopy, jira.GetIssueOptions{}); !jira.IsNotFound(err) {
+		t.Errorf("old copy %s: %v, want deleted", oldCopy, err)
+	}
+	if got := parentKey(w.get("AB", newCopy)); got != n.peer(p2.Key) {
+		t.Errorf("new copy under %q, want %s", got, n.peer(p2.Key))
+	}
+	if got := len(w.issues("AB")); got != 3 {
+		t.Errorf("AB has %d issues, want 3", got)
+	}
+	if tw := n.twinOf(sub.Key); tw.State != models.TwinActive || tw.LastError != "" {
+		t.Errorf("twin %s %q", tw.State, tw.LastError)
+	}
+}
