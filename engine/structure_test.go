@@ -651,3 +651,26 @@ func TestStructureMoveSurvivesACrash(t *testing.T) {
 		t.Errorf("twin %s %q", tw.State, tw.LastError)
 	}
 }
+
+// TestStructureEpicOutOfScopeStaysHome: an epic outside the scope is not copied, and the copy
+// of an issue linked to it has no epic link.
+func TestStructureEpicOutOfScopeStaysHome(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(structureRules(), func(c *models.Connection) { c.LocalIssueTypes = "Task" }, [2]string{"A", "AB"})
+	settle(t, n)
+	ep := (&structWorld{simWorld: w}).epic("A", "Private")
+	task := w.createIssue("A", map[string]any{"summary": "linked to a private epic", cfEpicLink: ep.Key})
+	settle(t, n)
+	ab := n.peer(task.Key)
+	if got := fieldString(w.get("AB", ab), cfEpicLink); got != "" && got != "null" {
+		t.Errorf("AB copy epic link %q, want none", got)
+	}
+	if got := len(w.issues("AB")); got != 1 {
+		t.Errorf("AB has %d issues, want the task only", got)
+	}
+	for _, e := range w.sim.Instance("AB").Log().Entries() {
+		if strings.Contains(e.Body, "Private") || strings.Contains(e.Body, ep.Key) {
+			t.Errorf("the private epic left A: %s %s %s", e.Method, e.Path, e.Body)
+		}
+	}
+}
