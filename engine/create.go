@@ -98,10 +98,18 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		}
 	}
 	if dstIssue == nil {
+		cs, err := e.prepareStructure(ctx, l, p, src, dst, srcShared)
+		if err != nil {
+			return err
+		}
+		if cs.skip != "" {
+			return e.skipTwin(ctx, p, srcName, cs.skip)
+		}
 		in, notes, err := e.createRequest(ctx, l, p, src, dst, srcShared)
 		if err != nil {
 			return err
 		}
+		cs.apply(&in)
 		// The attempt is recorded with what it asks for, before Jira is asked: should the copy be
 		// made and this call end before the agreement below is stored, the retry that finds the
 		// copy (adoptCreated) knows what the copy held and what the source held at create.

@@ -310,3 +310,15 @@ func jsonMarshal(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
+
+// topologies runs a test in the split topology (node A: A <-> AB, node B: AB <-> B) and in the
+// single one (one node with both connections).
+func topologies(t *testing.T, run func(t *testing.T, split bool)) {
+	for _, split := range []bool{true, false} {
+		name := "single"
+		if split {
+			name = "split"
+		}
+		t.Run(name, func(t *testing.T) { run(t, split) })
+	}
+}

@@ -188,6 +188,7 @@ func (e *Engine) DeleteConnection(ctx context.Context, connID uint, removeProper
 			{&models.CommentTwin{}, "twin_id IN (?)", twins},
 			{&models.AttachmentTwin{}, "twin_id IN (?)", twins},
 			{&models.WorklogTwin{}, "twin_id IN (?)", twins},
+			{&models.TwinStructure{}, "twin_id IN (?)", twins},
 			{&models.Conflict{}, "twin_id IN (?)", twins},
 			{&models.SyncError{}, "twin_id IN (?)", twins},
 			{&models.SyncError{}, "connection_id = ?", connID},

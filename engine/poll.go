@@ -167,7 +167,7 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 	// Newest first: once a page reaches back before the watermark, everything older was seen by
 	// an earlier poll, so an idle side costs one search however large the last batch was.
 	var served time.Time
-	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated"},
+	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated", "created"},
 		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5, Page: func(p *jira.SearchPage) bool {
 		if served.IsZero() {
 			served = p.ServerTime
@@ -313,6 +313,15 @@ func (e *Engine) newHit(ctx context.Context, tx *gorm.DB, l *link, side string, 
 				if twinIssueID(&tw, side) != nil && *twinIssueID(&tw, side) != h.ID {
 					e.log().Warn("issue carries the sync id of a twin linked to another issue; left alone",
 						"connection", l.Conn.Name, "issue", h.Key, "twin", tw.ID)
+					if c, ok := h.Created(); ok && tw.State != models.TwinUnlinked && (tw.LastSyncedAt == nil || c.After(*tw.LastSyncedAt)) {
+						// Made since the twin's last sync, its issue may be gone, replaced by this one
+						// (a sub-task re-created under a new parent, engine/structure.go): the twin's
+						// reconcile finds out, once.
+						if err := tx.Model(&models.Twin{}).Where("id = ?", tw.ID).Updates(map[string]any{"dirty": true, "dirty_since": now}).Error; err != nil {
+							return 0, false, false, err
+						}
+						return tw.ID, false, false, nil
+					}
 				}
 				return 0, false, false, nil
 			}

@@ -95,7 +95,7 @@ func projectField(is *jira.Issue, f *FieldRule, rules *Rules, side string) strin
 	}
 	local := side == models.SideLocal
 	switch f.Kind {
-	case KindText, KindDate:
+	case KindText, KindDate, KindEpicLink:
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
 			return ""

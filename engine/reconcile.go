@@ -110,7 +110,7 @@ func backoff(n int) time.Duration {
 
 // issueFields lists what a reconcile reads of an issue.
 func issueFields(r *Rules, side string) []string {
-	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment"}
+	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment", "parent"}
 	for i := range r.Fields {
 		fs = append(fs, r.Fields[i].fieldID(side))
 	}
@@ -186,6 +186,9 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	}
 	if len(gone) > 0 {
 		return e.deleted(ctx, l, p, gone)
+	}
+	if done, err := e.syncParent(ctx, l, p, dirtySince); done || err != nil {
+		return err // a sub-task moved: its copy was re-created (engine/structure.go)
 	}
 	base, err := ParseBaseline(tw.Baseline)
 	if err != nil {
@@ -339,6 +342,9 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	}
 	in, err := BuildUpdate(values, dst.Name, &p.Rules, meta)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.writeEpics(ctx, p, src, dst, values, &in); err != nil {
 		return nil, err
 	}
 	if len(in.Fields) > 0 {
@@ -527,6 +533,9 @@ func (e *Engine) finish(ctx context.Context, l *link, tw *models.Twin, dirtySinc
 // deleted applies the connection's deletion policy when a side's issue answers 404.
 func (e *Engine) deleted(ctx context.Context, l *link, p *Pair, gone []string) error {
 	tw := p.Twin
+	if replaced, err := e.findReplacement(ctx, l, p, gone); replaced || err != nil {
+		return err // re-created under a new parent (engine/structure.go)
+	}
 	key := func(side string) string {
 		if side == models.SideLocal {
 			return tw.LocalKey

@@ -171,7 +171,7 @@ func (e *RuleError) Error() string { return e.Path + ": " + e.Message }
 var kinds = map[string]bool{KindText: true, KindLabels: true, KindPriority: true, KindIssueType: true,
 	KindComponents: true, KindVersions: true, KindDate: true, KindDateTime: true, KindNumber: true,
 	KindSelect: true, KindMultiSelect: true, KindUser: true, KindStatus: true,
-	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true}
+	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true, KindEpicLink: true}
 
 // Validate returns every problem in the rules (empty when valid).
 func (r *Rules) Validate() []*RuleError {
@@ -212,6 +212,7 @@ func (r *Rules) Validate() []*RuleError {
 		}
 	}
 	errs = append(errs, r.Worklogs.validate()...)
+	errs = append(errs, r.Structure.validate()...)
 	if r.Attachments.MaxBytes < 0 {
 		errs = append(errs, &RuleError{"attachments.max_bytes", "must not be negative"})
 	}

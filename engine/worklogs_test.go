@@ -148,16 +148,6 @@ func (w *worklogWorld) assertQuietRound() {
 	}
 }
 
-func topologies(t *testing.T, run func(t *testing.T, split bool)) {
-	for _, split := range []bool{true, false} {
-		name := "single"
-		if split {
-			name = "split"
-		}
-		t.Run(name, func(t *testing.T) { run(t, split) })
-	}
-}
-
 func mustTime(t *testing.T, s string) time.Time {
 	t.Helper()
 	tm, err := jira.ParseTime(s)

@@ -79,6 +79,9 @@ var Migrations = []Migration{
 	{Version: 10, Name: "twin lease: one reconcile at a time", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Twin{})
 	}},
+	{Version: 11, Name: "sub-task structure per twin (parents, copy side)", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&TwinStructure{})
+	}},
 	{Version: 13, Name: "worklog twins", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&WorklogTwin{})
 	}},

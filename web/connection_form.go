@@ -266,9 +266,6 @@ func (s *Server) scopeForm(st *scopeState, id uint, errs map[string]string) view
 			v.Projects = append([]views.ConnOption{{Value: sd.Project, Label: sd.Project + " (not found in this Jira)", Selected: true}}, v.Projects...)
 		}
 		for _, it := range m.IssueTypes {
-			if it.Subtask {
-				continue
-			}
 			v.IssueTypes = append(v.IssueTypes, views.ConnOption{Value: it.Name, Label: it.Name, Selected: containsFold(sd.IssueTypes, it.Name)})
 		}
 		f.Sides = append(f.Sides, v)

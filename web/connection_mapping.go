@@ -47,6 +47,7 @@ type mappingInput struct {
 	Deletion      string
 	Notify        bool
 	Worklogs      worklogInput
+	Structure     engine.StructureRules // sub-tasks and epics (web/mapping_structure.go)
 }
 
 // ruleInput is one row of the field table.
@@ -79,6 +80,7 @@ func mappingOf(cn *models.Connection, r engine.Rules) mappingInput {
 		in.Users[k] = v
 	}
 	in.UsersReviewed = r.Users.Map != nil
+	in.Structure = r.Structure
 	for _, f := range r.Fields {
 		in.Rows = append(in.Rows, ruleInput{Name: f.Name, Kind: f.Kind, Local: f.Local, Remote: f.Remote, Dir: f.Direction,
 			Default: f.Default, Values: f.Values, ReverseValues: f.ReverseValues, Reviewed: f.Values != nil, FirstSync: f.FirstSync})
@@ -100,7 +102,8 @@ func readMapping(c echo.Context, stored engine.Rules) (mappingInput, string, err
 		DefaultLocal: get("users_default_local"), DefaultRemote: get("users_default_remote"),
 		CommentsOn: on("comments_on"), Visibilities: form.Get("comments_visibilities"), Attribution: form.Get("comments_attribution"),
 		Mentions: on("comments_mentions"), AttachmentsOn: on("attachments_on"), MaxMiB: get("attachments_max"),
-		Resolution: get("resolution"), Conflict: get("conflict"), Deletion: get("deletion"), Notify: on("notify_users"), Worklogs: readWorklogInput(form)}
+		Resolution: get("resolution"), Conflict: get("conflict"), Deletion: get("deletion"), Notify: on("notify_users"), Worklogs: readWorklogInput(form),
+		Structure: readStructure(form)}
 	ls, rs := form["user_l"], form["user_r"]
 	for i, l := range ls {
 		in.UsersSeen = append(in.UsersSeen, l)
@@ -271,7 +274,7 @@ func buildRules(in mappingInput, meta [2]sideMeta, stored *engine.Rules) (engine
 	c := stored.Comments
 	c.Enabled, c.Attribution, c.RewriteMentions, c.AllowVisibilities = in.CommentsOn, strings.TrimSpace(in.Attribution), in.Mentions, nil
 	r := engine.Rules{Users: engine.UserMap{ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote},
-		Comments: c, Resolution: in.Resolution, Worklogs: in.Worklogs.rules()}
+		Comments: c, Resolution: in.Resolution, Worklogs: in.Worklogs.rules(), Structure: in.Structure}
 	if len(in.Users) > 0 {
 		r.Users.Map = map[string]string{}
 		for k, v := range in.Users {
@@ -440,7 +443,8 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 		ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote,
 		CommentsOn: in.CommentsOn, Visibilities: in.Visibilities, Attribution: in.Attribution, RewriteMentions: in.Mentions,
 		AttachmentsOn: in.AttachmentsOn, MaxMiB: in.MaxMiB, Resolution: in.Resolution,
-		Conflict: in.Conflict, Deletion: in.Deletion, Conflicts: conflictChoices, Deletions: deletionChoices, NotifyUsers: in.Notify, Worklogs: in.Worklogs.view(errs)}
+		Conflict: in.Conflict, Deletion: in.Deletion, Conflicts: conflictChoices, Deletions: deletionChoices, NotifyUsers: in.Notify, Worklogs: in.Worklogs.view(errs),
+		Structure: structureView(in.Structure, meta)}
 	if msg := errs["rules"]; msg != "" {
 		f.MetaProblems = append(f.MetaProblems, msg)
 	}

@@ -77,6 +77,9 @@ func suggestKind(f jira.Field) string {
 	if k, ok := jsmKinds[f.Schema.Custom]; ok {
 		return k
 	}
+	if k, ok := structureKinds[f.Schema.Custom]; ok {
+		return k
+	}
 	switch f.Schema.Type {
 	case "string":
 		return engine.KindText
@@ -126,6 +129,7 @@ var kindLabels = []struct{ Kind, Label string }{
 	{engine.KindParticipants, "request participants (service desk, user map; names customers)"},
 	{engine.KindOrganizations, "organizations (service desk, value map; names customers)"},
 	{engine.KindSLA, "SLA (service desk, read-only: one way into a text field)"},
+	{engine.KindEpicLink, "epic link (points at the epic's copy)"},
 }
 
 // mappableKind reports whether a kind's values go through a value map (FieldRule.Values).
@@ -181,6 +185,8 @@ func kindNote(kind string) string {
 		return "Request participants name the service desk's customers: they leave only because this row shares them. They travel through the user map; a customer without a match is left out (or replaced by the default user)."
 	case engine.KindOrganizations:
 		return "Organizations name the service desk's customers: they leave only because this row shares them. They travel by name through the value map below."
+	case engine.KindEpicLink:
+		return epicLinkNote
 	case engine.KindSLA:
 		return "SLA: computed by Jira Service Management and read-only. Carried one way, from the SLA's side, as a sentence such as \"Time to resolution: due 2024-05-01 14:00 UTC (goal 4h)\" into a text field on the other side."
 	}

@@ -114,6 +114,7 @@ func (s *Server) twinLive(ctx context.Context, tw *models.Twin, conn *models.Con
 			}{{&v.Local, &snap.Local}, {&v.Remote, &snap.Remote}} {
 				twinSideFrom(p.dst, p.src)
 			}
+			v.Structure = twinStructureOf(snap)
 			for _, f := range snap.Fields {
 				base := f.BaseRemote
 				if base == "" {
