@@ -178,6 +178,10 @@ func BuildUpdate(values map[string]string, target string, rules *Rules, meta *Wr
 				}
 			}
 			in.Fields[id] = refs
+		case KindDuration:
+			if err := buildDuration(&in, f, id, v); err != nil {
+				return in, err
+			}
 		case KindSLA:
 			if src := slaSource(f); src == "" || src == target {
 				return in, slaWriteError(f, target)

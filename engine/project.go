@@ -181,6 +181,8 @@ func projectField(is *jira.Issue, f *FieldRule, rules *Rules, side string) strin
 		return encodeSet(participantNames(raw, rules.Users.Map, local))
 	case KindSLA:
 		return slaText(raw)
+	case KindDuration:
+		return projectDuration(raw)
 	}
 	return ""
 }

@@ -338,6 +338,7 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	if err != nil {
 		return nil, err
 	}
+	completeTimeTracking(&in, dst.Issue)
 	if len(in.Fields) > 0 {
 		if err := dst.Jira.UpdateIssue(ctx, dst.Issue.ID, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil {
 			return nil, fmt.Errorf("update %s issue %s: %w", dst.Name, dst.Issue.Key, err)
@@ -389,6 +390,7 @@ func sentShared(fields map[string]any, rules *Rules, side string) Shared {
 		}
 		is.Fields[id] = raw
 	}
+	spreadTimeTracking(is.Fields) // engine/tracking_fields.go
 	out := Shared{}
 	for i := range rules.Fields {
 		f := &rules.Fields[i]

@@ -171,7 +171,8 @@ func (e *RuleError) Error() string { return e.Path + ": " + e.Message }
 var kinds = map[string]bool{KindText: true, KindLabels: true, KindPriority: true, KindIssueType: true,
 	KindComponents: true, KindVersions: true, KindDate: true, KindDateTime: true, KindNumber: true,
 	KindSelect: true, KindMultiSelect: true, KindUser: true, KindStatus: true,
-	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true}
+	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true,
+	KindDuration: true}
 
 // Validate returns every problem in the rules (empty when valid).
 func (r *Rules) Validate() []*RuleError {
@@ -198,6 +199,9 @@ func (r *Rules) Validate() []*RuleError {
 			errs = append(errs, &RuleError{p + ".direction", "both, out or in"})
 		}
 		if e := validateJSMKind(&f, p); e != nil {
+			errs = append(errs, e)
+		}
+		if e := validateTrackingKind(&f, p); e != nil {
 			errs = append(errs, e)
 		}
 		switch f.FirstSync {

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/models"
+)
+
+// chainWorld runs a test over A <-> AB <-> B in the single topology (one node with both
+// connections) and the split one (a node per connection).
+func chainWorld(t *testing.T, rules Rules, mutate func(*models.Connection), run func(t *testing.T, w *simWorld, nodes []*syncNode)) {
+	t.Run("single", func(t *testing.T) {
+		w := newSimWorld(t)
+		run(t, w, []*syncNode{w.newNode(rules, mutate, [2]string{"A", "AB"}, [2]string{"AB", "B"})})
+	})
+	t.Run("split", func(t *testing.T) {
+		w := newSimWorld(t)
+		run(t, w, []*syncNode{w.newNode(rules, mutate, [2]string{"A", "AB"}), w.newNode(rules, mutate, [2]string{"AB", "B"})})
+	})
+}
+
+// peerAcross follows key through the nodes' twins to its copy on the far end.
+func peerAcross(t *testing.T, nodes []*syncNode, key string) string {
+	t.Helper()
+	var tws []models.Twin
+	for _, n := range nodes {
+		tws = append(tws, n.twins()...)
+	}
+	seen := map[string]bool{key: true}
+	cur := key
+	for range 4 {
+		next := ""
+		for _, tw := range tws {
+			switch {
+			case tw.LocalKey == cur && !seen[tw.RemoteKey] && tw.RemoteKey != "":
+				next = tw.RemoteKey
+			case tw.RemoteKey == cur && !seen[tw.LocalKey] && tw.LocalKey != "":
+				next = tw.LocalKey
+			}
+			if next != "" {
+				break
+			}
+		}
+		if next == "" {
+			return cur
+		}
+		seen[next] = true
+		cur = next
+	}
+	return cur
+}
+
+func estimateRules() Rules {
+	r := testRules()
+	r.Fields = append(r.Fields,
+		FieldRule{Name: "original", Kind: KindDuration, Local: FieldOriginalEstimate, Remote: FieldOriginalEstimate},
+		FieldRule{Name: "remaining", Kind: KindDuration, Local: FieldRemainingEstimate, Remote: FieldRemainingEstimate})
+	return r
+}
+
+func estimates(t *testing.T, w *simWorld, inst, key string) (orig, remain string) {
+	t.Helper()
+	is := w.get(inst, key)
+	return projectDuration(is.Fields[FieldOriginalEstimate]), projectDuration(is.Fields[FieldRemainingEstimate])
+}
+
+func TestSyncEstimatesTravelBothWays(t *testing.T) {
+	chainWorld(t, estimateRules(), nil, func(t *testing.T, w *simWorld, nodes []*syncNode) {
+		a := w.createIssue("A", map[string]any{"summary": "estimated", "timetracking": map[string]string{"originalEstimate": "1h 30m", "remainingEstimate": "1h"}})
+		settle(t, nodes...)
+		b := peerAcross(t, nodes, a.Key)
+		if !strings.HasPrefix(b, w.project("B")) {
+			t.Fatalf("no copy on B: %s", b)
+		}
+		if o, r := estimates(t, w, "B", b); o != "5400" || r != "3600" {
+			t.Fatalf("B estimates %s/%s, want 5400/3600", o, r)
+		}
+		// Changing only the remaining estimate on B travels back and leaves the original alone.
+		w.edit("B", b, map[string]any{"timetracking": map[string]string{"remainingEstimate": "45m"}})
+		settle(t, nodes...)
+		if o, r := estimates(t, w, "A", a.Key); o != "5400" || r != "2700" {
+			t.Fatalf("A estimates %s/%s, want 5400/2700", o, r)
+		}
+		// The same duration written another way is no change: nothing is written anywhere.
+		w.clearLogs()
+		w.edit("A", a.Key, map[string]any{"timetracking": map[string]string{"originalEstimate": "90m"}})
+		settle(t, nodes...)
+		for _, inst := range []string{"AB", "B"} {
+			if n := w.writes(inst); n != 0 {
+				t.Errorf("%d writes on %s for \"90m\" after \"1h 30m\"", n, inst)
+			}
+		}
+		// Clearing travels too.
+		w.edit("A", a.Key, map[string]any{"timetracking": map[string]string{"originalEstimate": "", "remainingEstimate": ""}})
+		settle(t, nodes...)
+		if o, r := estimates(t, w, "B", b); o != "" || r != "" {
+			t.Errorf("B estimates %q/%q after clearing on A", o, r)
+		}
+	})
+}
+
+// Work logged on A with the estimate adjusted (Jira's default) lowers A's remaining estimate;
+// that value travels as the remaining estimate field and nothing else moves it on B.
+func TestSyncRemainingEstimateDoesNotDriftWithWorklogs(t *testing.T) {
+	w := newSimWorld(t)
+	n := w.newNode(estimateRules(), nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "logged", "timetracking": map[string]string{"originalEstimate": "4h", "remainingEstimate": "4h"}})
+	settle(t, n)
+	ab := n.peer(a.Key)
+	if _, err := w.human("A", "alice").AddWorklog(w.ctx, a.Key, jira.WorklogInput{TimeSpent: "1h"}, jira.Estimate{Adjust: jira.EstimateAuto}); err != nil {
+		t.Fatal(err)
+	}
+	// A copy of that worklog on AB, as the worklog sync makes it (the estimate left alone).
+	if _, err := w.human("AB", "airlock").AddWorklog(w.ctx, ab, jira.WorklogInput{TimeSpent: "1h"}, jira.Estimate{Adjust: jira.EstimateLeave}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	if o, r := estimates(t, w, "AB", ab); o != "14400" || r != "10800" {
+		t.Fatalf("AB estimates %s/%s, want 14400/10800", o, r)
+	}
+	if o, r := estimates(t, w, "A", a.Key); o != "14400" || r != "10800" {
+		t.Fatalf("A estimates %s/%s, want 14400/10800", o, r)
+	}
+	w.clearLogs()
+	settle(t, n)
+	if n := w.writes("A") + w.writes("AB"); n != 0 {
+		t.Errorf("%d writes once settled", n)
+	}
+}
+
+func TestDurationHelpers(t *testing.T) {
+	for in, want := range map[string]string{"5400": "90m", "0": "0m", "": "", "89": "1m"} {
+		if got, err := durationInput(in); err != nil || got != want {
+			t.Errorf("durationInput(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := durationInput("1h"); err == nil {
+		t.Error("durationInput accepts a non-number")
+	}
+	r := estimateRules()
+	in, err := BuildUpdate(map[string]string{"original": "5400"}, models.SideRemote, &r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := &jira.Issue{Fields: map[string]json.RawMessage{FieldRemainingEstimate: json.RawMessage("1800")}}
+	completeTimeTracking(&in, cur)
+	got, _ := json.Marshal(in.Fields)
+	if string(got) != `{"timetracking":{"originalEstimate":"90m","remainingEstimate":"30m"}}` {
+		t.Errorf("write %s: want both parts", got)
+	}
+	sent := sentShared(in.Fields, &r, models.SideRemote)
+	if sent["original"] != "5400" || sent["remaining"] != "1800" {
+		t.Errorf("sent %v", sent)
+	}
+	bad := estimateRules()
+	bad.Fields[len(bad.Fields)-1].Remote = "timetracking"
+	if errs := bad.Validate(); len(errs) == 0 {
+		t.Error("a duration rule on timetracking validates")
+	}
+}
