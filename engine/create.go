@@ -75,6 +75,9 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		src.Issue = is
 	}
 	srcShared := Project(src.Issue, &l.Rules, srcName)
+	if lv := l.Rules.Security.KeepsHome(src.Issue, srcName); lv != "" && dstIssue == nil {
+		return e.stayHome(ctx, p, src, lv) // engine/security.go
+	}
 	if dstIssue == nil && tw.CreateAttemptedAt != nil {
 		// A retry: look for the issue of an earlier attempt that died before linking it.
 		grace := e.CreateSearchGrace

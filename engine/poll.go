@@ -140,7 +140,7 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 		from = *wm.Cursor
 	}
 	jql := PollJQL(l.project(side), l.issueTypes(side), l.extraJQL(side), from.Add(-PollOverlap), loc)
-	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated"},
+	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated", "security"},
 		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -194,6 +194,9 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 			tw := byIssue[h.ID]
 			if _, linked := links[h.ID]; tw == nil && !linked && untouchedSinceActivation(l.Conn, upd) {
 				continue // existing before activation and not changed since: only a backfill brings it
+			}
+			if tw == nil && l.Rules.Security.KeepsHome(h, side) != "" {
+				continue // a security level keeps it home (engine/security.go)
 			}
 			if tw == nil {
 				id, made, adopted, err := e.newHit(ctx, tx, l, side, h, links, now)

@@ -110,7 +110,7 @@ func backoff(n int) time.Duration {
 
 // issueFields lists what a reconcile reads of an issue.
 func issueFields(r *Rules, side string) []string {
-	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment"}
+	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment", "security"}
 	for i := range r.Fields {
 		fs = append(fs, r.Fields[i].fieldID(side))
 	}
@@ -183,6 +183,9 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	}
 	if len(gone) > 0 {
 		return e.deleted(ctx, l, p, gone)
+	}
+	if home, err := e.keptHome(ctx, l, p, first); home || err != nil {
+		return err // a security level keeps an issue home (engine/security.go)
 	}
 	base, err := ParseBaseline(tw.Baseline)
 	if err != nil {

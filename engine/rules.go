@@ -215,6 +215,7 @@ func (r *Rules) Validate() []*RuleError {
 			errs = append(errs, &RuleError{fmt.Sprintf("comments.allow_visibilities[%d]", i), "group:NAME or role:NAME"})
 		}
 	}
+	errs = append(errs, r.Security.validate()...)
 	if r.Attachments.MaxBytes < 0 {
 		errs = append(errs, &RuleError{"attachments.max_bytes", "must not be negative"})
 	}
