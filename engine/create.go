@@ -133,6 +133,9 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		e.event(ctx, p, srcName, "create", "", src.Issue.Key, created.Key)
 		dstIssue = &jira.Issue{ID: created.ID, Key: created.Key}
 		sent = sentShared(in.Fields, &l.Rules, dst.Name)
+		if err := e.createWatchers(ctx, p, src, dst, created.ID, srcShared, sent); err != nil { // engine/tracking_fields.go
+			return err
+		}
 	}
 	// The source learns its twin too (merged: an AB issue carries both nodes' links).
 	if err := writeLink(ctx, src.Jira, src.Issue.ID, l.Key, &TwinLink{SyncID: tw.SyncID, PeerBaseURL: dst.Instance.BaseURL,

@@ -183,6 +183,8 @@ func projectField(is *jira.Issue, f *FieldRule, rules *Rules, side string) strin
 		return slaText(raw)
 	case KindDuration:
 		return projectDuration(raw)
+	case KindWatchers:
+		return projectWatchers(raw, rules, local)
 	case KindSecurity:
 		return projectSecurity(raw, f, local)
 	}

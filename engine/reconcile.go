@@ -126,6 +126,9 @@ func (e *Engine) getIssue(ctx context.Context, s *Side, id string, r *Rules, pro
 	if err != nil {
 		return nil, fmt.Errorf("read %s issue %s: %w", s.Name, id, err)
 	}
+	if err := e.loadWatchers(ctx, s, is, r); err != nil { // engine/tracking_fields.go
+		return nil, err
+	}
 	return is, nil
 }
 
@@ -343,11 +346,16 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	}
 	completeTimeTracking(&in, dst.Issue)
 	if len(in.Fields) > 0 {
-		if err := dst.Jira.UpdateIssue(ctx, dst.Issue.ID, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil {
+		if err := e.updateIssue(ctx, dst, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil { // engine/tracking_fields.go
 			return nil, fmt.Errorf("update %s issue %s: %w", dst.Name, dst.Issue.Key, err)
 		}
 	}
+	ws, err := e.writeWatchers(ctx, p, dst, values, users) // engine/tracking_fields.go
+	if err != nil {
+		return nil, err
+	}
 	sent := sentShared(in.Fields, &p.Rules, dst.Name)
+	maps.Copy(sent, ws)
 	for _, name := range sortedKeys(values) {
 		f := p.Rules.field(name)
 		if f == nil || f.Kind == KindStatus {

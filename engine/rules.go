@@ -172,7 +172,7 @@ var kinds = map[string]bool{KindText: true, KindLabels: true, KindPriority: true
 	KindComponents: true, KindVersions: true, KindDate: true, KindDateTime: true, KindNumber: true,
 	KindSelect: true, KindMultiSelect: true, KindUser: true, KindStatus: true,
 	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true,
-	KindDuration: true}
+	KindDuration: true, KindWatchers: true}
 
 // Validate returns every problem in the rules (empty when valid).
 func (r *Rules) Validate() []*RuleError {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/jirasim"
 	"github.com/airlock-sync/airlock/models"
 )
 
@@ -159,5 +160,146 @@ func TestDurationHelpers(t *testing.T) {
 	bad.Fields[len(bad.Fields)-1].Remote = "timetracking"
 	if errs := bad.Validate(); len(errs) == 0 {
 		t.Error("a duration rule on timetracking validates")
+	}
+}
+
+func watcherRules() Rules {
+	r := testRules()
+	r.Fields = append(r.Fields, FieldRule{Name: "watchers", Kind: KindWatchers, Local: fieldWatches, Remote: fieldWatches})
+	return r
+}
+
+func watcherNames(t *testing.T, w *simWorld, inst, key string) string {
+	t.Helper()
+	ws, err := w.human(inst, "admin").Watchers(w.ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range ws.Watchers {
+		names = append(names, u.Name)
+	}
+	return encodeSet(names)
+}
+
+func TestSyncWatchersOffByDefault(t *testing.T) {
+	if watcherRule(&Rules{Fields: DefaultRules().Fields}) != nil {
+		t.Fatal("DefaultRules share watchers")
+	}
+	w := newSimWorld(t)
+	n := w.newNode(testRules(), nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "watched"})
+	settle(t, n)
+	if err := w.human("A", "admin").AddWatcher(w.ctx, a.Key, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	w.edit("A", a.Key, map[string]any{"labels": []string{"touched"}})
+	settle(t, n)
+	ab := n.peer(a.Key)
+	if got := watcherNames(t, w, "AB", ab); strings.Contains(got, "bob") || strings.Contains(got, "alice") {
+		t.Errorf("AB watchers %s with watchers off", got)
+	}
+	for _, e := range w.sim.Instance("AB").Log().Entries() {
+		if strings.Contains(e.Path, "/watchers") && e.User == "airlock" {
+			t.Errorf("watchers call with watchers off: %s %s", e.Method, e.Path)
+		}
+	}
+}
+
+func TestSyncWatchersTravel(t *testing.T) {
+	chainWorld(t, watcherRules(), nil, func(t *testing.T, w *simWorld, nodes []*syncNode) {
+		a := w.createIssue("A", map[string]any{"summary": "watched"}) // alice watches it (autowatch)
+		settle(t, nodes...)
+		b := peerAcross(t, nodes, a.Key)
+		if got := watcherNames(t, w, "B", b); got != `["airlock","alice"]` {
+			t.Fatalf("B watchers %s, want alice (and the sync user, its creator)", got)
+		}
+		// Settled means settled: the sync user's own autowatch bounces nowhere.
+		w.clearLogs()
+		settle(t, nodes...)
+		for _, inst := range []string{"A", "AB", "B"} {
+			if n := w.writes(inst); n != 0 {
+				t.Errorf("%d writes on %s once settled", n, inst)
+			}
+		}
+		if got := watcherNames(t, w, "A", a.Key); got != `["alice"]` {
+			t.Errorf("A watchers %s, want only alice", got)
+		}
+		// A watcher change leaves updated alone in Jira: it travels with the issue's next change.
+		if err := w.human("A", "admin").AddWatcher(w.ctx, a.Key, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		w.edit("A", a.Key, map[string]any{"labels": []string{"bob-watches"}})
+		settle(t, nodes...)
+		if got := watcherNames(t, w, "B", b); got != `["airlock","alice","bob"]` {
+			t.Errorf("B watchers %s after bob watched on A", got)
+		}
+		// Removal travels back from B.
+		if err := w.human("B", "admin").RemoveWatcher(w.ctx, b, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		w.edit("B", b, map[string]any{"labels": []string{"alice-left"}})
+		settle(t, nodes...)
+		if got := watcherNames(t, w, "A", a.Key); got != `["bob"]` {
+			t.Errorf("A watchers %s after alice stopped watching on B", got)
+		}
+	})
+}
+
+func TestSyncWatchersThroughTheUserMap(t *testing.T) {
+	r := watcherRules()
+	r.Users.Map = map[string]string{"bob": "alice"}
+	w := newSimWorld(t)
+	n := w.newNode(r, nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "watched"})
+	if err := w.human("A", "admin").RemoveWatcher(w.ctx, a.Key, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.human("A", "admin").AddWatcher(w.ctx, a.Key, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	ab := n.peer(a.Key)
+	if got := watcherNames(t, w, "AB", ab); got != `["airlock","alice"]` {
+		t.Errorf("AB watchers %s, want alice (bob mapped)", got)
+	}
+}
+
+// The assignee is a user field through the user map; a relay whose edit screen lacks the
+// assignee still gets it, through PUT /issue/{k}/assignee.
+func TestSyncAssigneeWithoutEditScreen(t *testing.T) {
+	ab := jirasim.DefaultSeed("AB")
+	ab.Projects[0].EditScreen = []string{"summary", "description", "labels", "priority", "duedate", "issuetype"}
+	w := simWorldOf(t, jirasim.Options{Name: "A"}, jirasim.Options{Name: "AB", Seed: ab})
+	r := testRules()
+	r.Fields = append(r.Fields, FieldRule{Name: "assignee", Kind: KindUser, Local: fieldAssignee, Remote: fieldAssignee})
+	r.Users.Map = map[string]string{"bob": "alice"}
+	n := w.newNode(r, nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "assigned"})
+	settle(t, n)
+	abKey := n.peer(a.Key)
+	w.edit("A", a.Key, map[string]any{"assignee": map[string]string{"name": "bob"}, "summary": "assigned to bob"})
+	settle(t, n)
+	got := w.get("AB", abKey)
+	if s := fieldString(got, "assignee"); !strings.Contains(string(got.Fields["assignee"]), `"alice"`) {
+		t.Errorf("AB assignee %s, want alice (bob through the user map)", s)
+	}
+	if s := fieldString(got, "summary"); s != "assigned to bob" {
+		t.Errorf("AB summary %q: the rest of the write was lost", s)
+	}
+	used := false
+	for _, e := range w.sim.Instance("AB").Log().Entries() {
+		if e.Method == "PUT" && strings.HasSuffix(e.Path, "/assignee") && e.User == "airlock" {
+			used = true
+		}
+	}
+	if !used {
+		t.Error("no PUT /assignee on AB: the edit screen test is vacuous")
+	}
+	// Back: AB's assignee alice lands on A as bob; unassigning travels.
+	w.edit("A", a.Key, map[string]any{"assignee": nil})
+	settle(t, n)
+	if raw := string(w.get("AB", abKey).Fields["assignee"]); raw != "" && raw != "null" {
+		t.Errorf("AB assignee %s after unassigning on A", raw)
 	}
 }
