@@ -286,3 +286,18 @@ func (e *Engine) SecurityKeptHome(ctx context.Context, connID uint) (*SecurityHo
 	sort.Strings(out.Levels)
 	return out, nil
 }
+
+// previewSecurity notes in a preview that the issue stays home for its security level (and
+// that its twin would be withdrawn); it reports whether nothing would be sent.
+func previewSecurity(l *link, src *Side, hasTwin bool, res *PreviewResult) bool {
+	lv := l.Rules.Security.KeepsHome(src.Issue, src.Name)
+	if lv == "" {
+		return false
+	}
+	msg := fmt.Sprintf("%s stays home: security level %q, which this connection does not map. Nothing about it is sent.", src.Issue.Key, lv)
+	if hasTwin {
+		msg += fmt.Sprintf(" Its twin is withdrawn per the deletion policy (%s).", l.Conn.DeletionPolicy)
+	}
+	res.Notes = append(res.Notes, msg)
+	return true
+}
