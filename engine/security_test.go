@@ -243,3 +243,32 @@ func TestSecurityLevelMapCarriesTheLevel(t *testing.T) {
 		t.Error("a level map entry without a remote level validates")
 	}
 }
+
+func TestSecurityLevelPreviewSaysItStaysHome(t *testing.T) {
+	w := securityWorld(t)
+	n := w.newNode(testRules(), nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "staff only", "security": level("Staff")})
+	w.clearLogs()
+	res, err := n.e.Preview(w.ctx, n.conns[0].ID, a.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Writes) != 0 || len(res.Notes) == 0 || !strings.Contains(res.Notes[len(res.Notes)-1], `stays home: security level "Staff"`) {
+		t.Errorf("preview writes %d, notes %q", len(res.Writes), res.Notes)
+	}
+	if got := mentions(w, "AB", a.Key, "staff only"); len(got) > 0 {
+		t.Errorf("the preview told AB about it: %v", got)
+	}
+	// With the level mapped the preview shows the create, carrying the mapped level.
+	r := testRules()
+	r.Security.Levels = map[string]string{"Staff": "Partners"}
+	doc, _ := jsonMarshal(r)
+	n.db.Model(&models.Connection{}).Where("id = ?", n.conns[0].ID).Update("rules", doc)
+	res, err = n.e.Preview(w.ctx, n.conns[0].ID, a.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Writes) != 1 || !res.Writes[0].Create || !strings.Contains(res.Writes[0].Payload, `"Partners"`) {
+		t.Errorf("mapped preview %+v", res.Writes)
+	}
+}
