@@ -276,6 +276,9 @@ func (e *Engine) createInput(ctx context.Context, l *link, p *Pair, src, dst *Si
 	if err != nil {
 		return in, nil, err
 	}
+	if err := e.shapeWrite(ctx, dst, &in); err != nil { // engine/security.go
+		return in, nil, err
+	}
 	for k, v := range in.Fields {
 		if v == nil {
 			delete(in.Fields, k)

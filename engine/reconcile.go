@@ -344,7 +344,9 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	if err != nil {
 		return nil, err
 	}
-	completeTimeTracking(&in, dst.Issue)
+	if err := e.shapeWrite(ctx, dst, &in); err != nil { // engine/security.go
+		return nil, err
+	}
 	if len(in.Fields) > 0 {
 		if err := e.updateIssue(ctx, dst, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil { // engine/tracking_fields.go
 			return nil, fmt.Errorf("update %s issue %s: %w", dst.Name, dst.Issue.Key, err)

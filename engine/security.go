@@ -301,3 +301,50 @@ func previewSecurity(l *link, src *Side, hasTwin bool, res *PreviewResult) bool 
 	res.Notes = append(res.Notes, msg)
 	return true
 }
+
+// securityLevelJira is the part of a Jira client that lists a project's security levels.
+type securityLevelJira interface {
+	SecurityLevels(ctx context.Context, projectIDOrKey string) ([]jira.SecurityLevel, error)
+}
+
+// securityRef is a security level in a write: Jira is sent its id (what Jira's REST
+// documentation shows for the security field), and the write reads back as the name.
+type securityRef struct{ ID, Name string }
+
+func (r securityRef) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"id": r.ID})
+}
+
+func (r securityRef) readBack() any { return map[string]string{"name": r.Name} }
+
+// securityIDs turns a security level written by name into the target's level id, from the
+// levels of dst's project the sync user belongs to; a level it cannot find is a config error
+// (the sync user must be in the level, or the copy would vanish from its sight).
+func (e *Engine) securityIDs(ctx context.Context, dst *Side, in *jira.IssueInput) error {
+	v, ok := in.Fields[fieldSecurity].(map[string]string)
+	if !ok {
+		return nil
+	}
+	sj, ok := dst.Jira.(securityLevelJira)
+	if !ok {
+		return nil // written by name; Jira answers for it
+	}
+	lvs, err := sj.SecurityLevels(ctx, dst.Project)
+	if err != nil {
+		return fmt.Errorf("read the security levels of %s: %w", dst.Project, err)
+	}
+	for _, lv := range lvs {
+		if lv.Name == v["name"] {
+			in.Fields[fieldSecurity] = securityRef{ID: lv.ID, Name: lv.Name}
+			return nil
+		}
+	}
+	return configError("security level %q is not a level of project %s that the sync user belongs to: fix the level map, or add the sync user to the level", v["name"], dst.Project)
+}
+
+// shapeWrite finishes a write built by BuildUpdate for dst: both estimate parts
+// (engine/tracking_fields.go) and security levels by id.
+func (e *Engine) shapeWrite(ctx context.Context, dst *Side, in *jira.IssueInput) error {
+	completeTimeTracking(in, dst.Issue)
+	return e.securityIDs(ctx, dst, in)
+}

@@ -268,7 +268,7 @@ func TestSecurityLevelPreviewSaysItStaysHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Writes) != 1 || !res.Writes[0].Create || !strings.Contains(res.Writes[0].Payload, `"Partners"`) {
+	if len(res.Writes) != 1 || !res.Writes[0].Create || !strings.Contains(res.Writes[0].Payload, `"id": "10200"`) {
 		t.Errorf("mapped preview %+v", res.Writes)
 	}
 }

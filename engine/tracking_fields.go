@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
@@ -206,12 +207,20 @@ func (e *Engine) syncUserName(ctx context.Context, s *Side) (string, error) {
 	if s.Instance != nil && s.Instance.Username != "" {
 		return s.Instance.Username, nil
 	}
+	key := s.Jira.Instance() + "\x00" + s.Jira.BaseURL()
+	if v, ok := syncUsers.Load(key); ok {
+		return v.(string), nil
+	}
 	me, err := s.Jira.Myself(ctx)
 	if err != nil {
 		return "", fmt.Errorf("read the sync user of %s: %w", s.Name, err)
 	}
+	syncUsers.Store(key, me.Name)
 	return me.Name, nil
 }
+
+// syncUsers remembers the sync user of the clients whose instance names no user (a token).
+var syncUsers sync.Map
 
 // readWatchers lists an issue's watchers without the sync user.
 func (e *Engine) readWatchers(ctx context.Context, s *Side, id string) ([]jira.User, error) {
