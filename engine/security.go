@@ -188,7 +188,7 @@ func (e *Engine) withdraw(ctx context.Context, l *link, p *Pair, home, level str
 		return fmt.Errorf("record withdrawal: %w", err)
 	}
 	if prev != msg {
-		e.event(ctx, p, home, "withdraw", fieldSecurity, homeKey, msg)
+		e.event(ctx, p, home, "delete", fieldSecurity, homeKey, msg) // a deletion-policy action, like a deletion
 	}
 	return nil
 }

@@ -272,3 +272,19 @@ func TestSecurityLevelPreviewSaysItStaysHome(t *testing.T) {
 		t.Errorf("mapped preview %+v", res.Writes)
 	}
 }
+
+func TestSecurityWithdrawalIsAnEvent(t *testing.T) {
+	w := securityWorld(t)
+	n := w.newNode(testRules(), func(c *models.Connection) { c.DeletionPolicy = models.DeleteIgnore }, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "shared at first"})
+	settle(t, n)
+	w.edit("A", a.Key, map[string]any{"security": level("Staff")})
+	settle(t, n)
+	w.edit("A", a.Key, map[string]any{"summary": "again"})
+	settle(t, n)
+	var evs []models.Event
+	n.db.Where("kind = ? AND field = ?", "delete", "security").Find(&evs)
+	if len(evs) != 1 || !Withdrawn(evs[0].NewValue) || evs[0].OldValue != a.Key {
+		t.Errorf("events %+v, want one withdrawal of %s", evs, a.Key)
+	}
+}
