@@ -552,7 +552,7 @@ func (e *Engine) deleted(ctx context.Context, l *link, p *Pair, gone []string) e
 	}
 	g := gone[0]
 	survivor := p.side(otherSide(g))
-	msg := fmt.Sprintf("%s issue %s was deleted on the %s side", g, key(g), g)
+	msg := fmt.Sprintf("%s issue %s was deleted on the %s side (or hidden from the sync user by a security level)", g, key(g), g)
 	switch policy {
 	case DeletionBoth:
 		upd["state"] = models.TwinUnlinked

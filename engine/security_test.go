@@ -188,7 +188,7 @@ func TestSecurityLevelHidingTheIssueWithdraws(t *testing.T) {
 	if _, err := w.human("AB", "admin").GetIssue(w.ctx, ab, jira.GetIssueOptions{}); !jira.IsNotFound(err) {
 		t.Errorf("AB %s: %v, want deleted", ab, err)
 	}
-	if tw := n.twinOf(a.Key); tw.State != models.TwinUnlinked {
+	if tw := n.twinOf(a.Key); tw.State != models.TwinUnlinked || !strings.Contains(tw.LastError, "hidden from the sync user by a security level") {
 		t.Errorf("twin %s %q", tw.State, tw.LastError)
 	}
 }
