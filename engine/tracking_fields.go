@@ -312,19 +312,16 @@ func (e *Engine) applyWatchers(ctx context.Context, p *Pair, dst *Side, issueID 
 			}
 		}
 	}
-	for _, n := range names {
-		if have[strings.ToLower(n)] {
-			continue
-		}
-		if err := wj.AddWatcher(ctx, issueID, n); err != nil {
-			if jira.IsNotFound(err) {
-				continue // no such user on dst: the watcher stays behind
-			}
-			return nil, fmt.Errorf("watchers of %s issue %s: %w", dst.Name, issueID, err)
-		}
-	}
 	us := make([]jira.User, 0, len(names))
 	for _, n := range names {
+		if !have[strings.ToLower(n)] {
+			if err := wj.AddWatcher(ctx, issueID, n); err != nil {
+				if jira.IsNotFound(err) {
+					continue // no such user on dst: the watcher stays behind, and is not expected there
+				}
+				return nil, fmt.Errorf("watchers of %s issue %s: %w", dst.Name, issueID, err)
+			}
+		}
 		us = append(us, jira.User{Name: n})
 	}
 	raw, _ := json.Marshal(us)

@@ -303,3 +303,30 @@ func TestSyncAssigneeWithoutEditScreen(t *testing.T) {
 		t.Errorf("AB assignee %s after unassigning on A", raw)
 	}
 }
+
+// A watcher the target does not know stays behind and is not taken away from its side.
+func TestSyncWatcherUnknownOnTheTargetStaysBehind(t *testing.T) {
+	r := watcherRules()
+	r.Users.Map = map[string]string{"bob": "ghost"}
+	w := newSimWorld(t)
+	n := w.newNode(r, nil, [2]string{"A", "AB"})
+	a := w.createIssue("A", map[string]any{"summary": "watched"})
+	if err := w.human("A", "admin").AddWatcher(w.ctx, a.Key, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, n)
+	ab := n.peer(a.Key)
+	if got := watcherNames(t, w, "AB", ab); got != `["airlock","alice"]` {
+		t.Errorf("AB watchers %s", got)
+	}
+	w.edit("AB", ab, map[string]any{"labels": []string{"relay-edit"}})
+	settle(t, n)
+	if got := watcherNames(t, w, "A", a.Key); got != `["alice","bob"]` {
+		t.Errorf("A watchers %s: bob was taken away", got)
+	}
+	w.clearLogs()
+	settle(t, n)
+	if got := w.writes("A") + w.writes("AB"); got != 0 {
+		t.Errorf("%d writes once settled", got)
+	}
+}
