@@ -393,8 +393,8 @@ func (e *Engine) updateIssue(ctx context.Context, dst *Side, in jira.IssueInput,
 	if !has || !ok {
 		return err
 	}
-	if len(je.Errors) > 1 {
-		return err // other fields are refused too: the error says so
+	if len(je.Errors) > 1 || !strings.Contains(strings.ToLower(je.Errors[fieldAssignee]), "cannot be set") {
+		return err // other fields are refused too, or the user itself (unknown, inactive): the error says so
 	}
 	rest := jira.IssueInput{Fields: maps.Clone(in.Fields), Update: in.Update}
 	delete(rest.Fields, fieldAssignee)
