@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -328,5 +329,44 @@ func TestSyncWatcherUnknownOnTheTargetStaysBehind(t *testing.T) {
 	settle(t, n)
 	if got := w.writes("A") + w.writes("AB"); got != 0 {
 		t.Errorf("%d writes once settled", got)
+	}
+}
+
+// fakeAssignJira refuses the assignee in PUT fields with the given message.
+type fakeAssignJira struct {
+	Jira
+	refusal string
+	calls   []string
+}
+
+func (f *fakeAssignJira) UpdateIssue(_ context.Context, id string, in jira.IssueInput, _ jira.UpdateOptions) error {
+	if _, ok := in.Fields["assignee"]; ok {
+		f.calls = append(f.calls, "PUT fields with assignee")
+		return &jira.Error{Status: 400, Errors: map[string]string{"assignee": f.refusal}}
+	}
+	f.calls = append(f.calls, "PUT fields")
+	return nil
+}
+
+func (f *fakeAssignJira) Assign(_ context.Context, id, name string) error {
+	f.calls = append(f.calls, "PUT assignee "+name)
+	return nil
+}
+
+func TestAssigneeFallbackOnlyForTheScreen(t *testing.T) {
+	e := &Engine{}
+	in := jira.IssueInput{Fields: map[string]any{"assignee": map[string]string{"name": "bob"}, "summary": "s"}}
+	for refusal, want := range map[string]string{
+		"Field 'assignee' cannot be set. It is not on the appropriate screen, or unknown.": "PUT fields with assignee,PUT fields,PUT assignee bob",
+		"User 'bob' does not exist.": "PUT fields with assignee",
+	} {
+		f := &fakeAssignJira{refusal: refusal}
+		err := e.updateIssue(context.Background(), &Side{Name: models.SideRemote, Jira: f, Issue: &jira.Issue{ID: "1", Key: "R-1"}}, in, jira.UpdateOptions{})
+		if got := strings.Join(f.calls, ","); got != want {
+			t.Errorf("%q: calls %s, want %s", refusal, got, want)
+		}
+		if (err != nil) != strings.Contains(refusal, "exist") {
+			t.Errorf("%q: err %v", refusal, err)
+		}
 	}
 }
