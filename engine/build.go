@@ -178,6 +178,12 @@ func BuildUpdate(values map[string]string, target string, rules *Rules, meta *Wr
 				}
 			}
 			in.Fields[id] = refs
+		case KindDuration:
+			if err := buildDuration(&in, f, id, v); err != nil {
+				return in, err
+			}
+		case KindSecurity:
+			buildSecurity(&in, f, id, v, toLocal)
 		case KindSLA:
 			if src := slaSource(f); src == "" || src == target {
 				return in, slaWriteError(f, target)

@@ -75,6 +75,9 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		src.Issue = is
 	}
 	srcShared := Project(src.Issue, &l.Rules, srcName)
+	if lv := l.Rules.Security.KeepsHome(src.Issue, srcName); lv != "" && dstIssue == nil {
+		return e.stayHome(ctx, p, src, lv) // engine/security.go
+	}
 	if dstIssue == nil && tw.CreateAttemptedAt != nil {
 		// A retry: look for the issue of an earlier attempt that died before linking it.
 		grace := e.CreateSearchGrace
@@ -138,6 +141,9 @@ func (e *Engine) create(ctx context.Context, l *link, p *Pair, dirtySince *time.
 		e.event(ctx, p, srcName, "create", "", src.Issue.Key, created.Key)
 		dstIssue = &jira.Issue{ID: created.ID, Key: created.Key}
 		sent = sentShared(in.Fields, &l.Rules, dst.Name)
+		if err := e.createWatchers(ctx, p, src, dst, created.ID, srcShared, sent); err != nil { // engine/tracking_fields.go
+			return err
+		}
 	}
 	// The source learns its twin too (merged: an AB issue carries both nodes' links).
 	if err := writeLink(ctx, src.Jira, src.Issue.ID, l.Key, &TwinLink{SyncID: tw.SyncID, PeerBaseURL: dst.Instance.BaseURL,
@@ -276,6 +282,9 @@ func (e *Engine) createInput(ctx context.Context, l *link, p *Pair, src, dst *Si
 	}
 	in, err := BuildUpdate(values, dst.Name, &l.Rules, &WriteMeta{Create: true, Users: users, Refs: refs})
 	if err != nil {
+		return in, nil, err
+	}
+	if err := e.shapeWrite(ctx, dst, &in); err != nil { // engine/security.go
 		return in, nil, err
 	}
 	for k, v := range in.Fields {

@@ -42,7 +42,7 @@ func (e *Engine) loadLink(ctx context.Context, connID uint) (*link, error) {
 	if err != nil {
 		return nil, configError("connection %s: %v", c.Name, err)
 	}
-	l.Rules = rules
+	l.Rules = rules.withSecurityField() // mapped security levels travel as a field (engine/security.go)
 	var insts []models.Instance
 	if err := e.DB.WithContext(ctx).Where("id IN ?", []uint{c.LocalInstanceID, c.RemoteInstanceID}).Find(&insts).Error; err != nil {
 		return nil, fmt.Errorf("load instances of connection %s: %w", c.Name, err)

@@ -167,7 +167,7 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 	// Newest first: once a page reaches back before the watermark, everything older was seen by
 	// an earlier poll, so an idle side costs one search however large the last batch was.
 	var served time.Time
-	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated", "created"},
+	hits, err := j.SearchAll(ctx, jira.SearchQuery{JQL: jql, MaxResults: 100, Fields: []string{"updated", "created", "security"},
 		Properties: []string{TwinProperty}}, jira.SearchAllOptions{Overlap: 5, Page: func(p *jira.SearchPage) bool {
 		if served.IsZero() {
 			served = p.ServerTime
@@ -230,6 +230,9 @@ func (e *Engine) poll(ctx context.Context, l *link, side string) (*PollResult, e
 			tw := byIssue[h.ID]
 			if _, linked := links[h.ID]; tw == nil && !linked && untouchedSinceActivation(l.Conn, upd) {
 				continue // existing before activation and not changed since: only a backfill brings it
+			}
+			if tw == nil && l.Rules.Security.KeepsHome(h, side) != "" {
+				continue // a security level keeps it home (engine/security.go)
 			}
 			if tw == nil {
 				id, made, adopted, err := e.newHit(ctx, tx, l, side, h, links, now)

@@ -153,6 +153,9 @@ func (e *Engine) Preview(ctx context.Context, connID uint, key string) (*Preview
 	if err := e.previewKeptHome(ctx, p, src, res); err != nil {
 		return nil, err
 	}
+	if previewSecurity(l, src, hasTwin, res) { // engine/security.go
+		return res, nil
+	}
 	if err := e.previewWorklogs(ctx, p, src, res); err != nil {
 		return nil, err
 	}

@@ -181,6 +181,12 @@ func projectField(is *jira.Issue, f *FieldRule, rules *Rules, side string) strin
 		return encodeSet(participantNames(raw, rules.Users.Map, local))
 	case KindSLA:
 		return slaText(raw)
+	case KindDuration:
+		return projectDuration(raw)
+	case KindWatchers:
+		return projectWatchers(raw, rules, local)
+	case KindSecurity:
+		return projectSecurity(raw, f, local)
 	}
 	return ""
 }

@@ -110,7 +110,7 @@ func backoff(n int) time.Duration {
 
 // issueFields lists what a reconcile reads of an issue.
 func issueFields(r *Rules, side string) []string {
-	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment", "parent"}
+	fs := []string{"updated", "created", "status", "issuetype", "project", "resolution", "comment", "attachment", "parent", "security"}
 	for i := range r.Fields {
 		fs = append(fs, r.Fields[i].fieldID(side))
 	}
@@ -128,6 +128,9 @@ func (e *Engine) getIssue(ctx context.Context, s *Side, id string, r *Rules, pro
 	is, err := s.Jira.GetIssue(ctx, id, opt)
 	if err != nil {
 		return nil, fmt.Errorf("read %s issue %s: %w", s.Name, id, err)
+	}
+	if err := e.loadWatchers(ctx, s, is, r); err != nil { // engine/tracking_fields.go
+		return nil, err
 	}
 	return is, nil
 }
@@ -186,6 +189,9 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 	}
 	if len(gone) > 0 {
 		return e.deleted(ctx, l, p, gone)
+	}
+	if home, err := e.keptHome(ctx, l, p, first); home || err != nil {
+		return err // a security level keeps an issue home (engine/security.go)
 	}
 	if done, err := e.syncParent(ctx, l, p, dirtySince); done || err != nil {
 		return err // a sub-task moved: its copy was re-created (engine/structure.go)
@@ -347,12 +353,20 @@ func (e *Engine) write(ctx context.Context, p *Pair, src, dst *Side, values map[
 	if err := e.writeEpics(ctx, p, src, dst, values, &in); err != nil {
 		return nil, err
 	}
+	if err := e.shapeWrite(ctx, dst, &in); err != nil { // engine/security.go
+		return nil, err
+	}
 	if len(in.Fields) > 0 {
-		if err := dst.Jira.UpdateIssue(ctx, dst.Issue.ID, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil {
+		if err := e.updateIssue(ctx, dst, in, jira.UpdateOptions{NotifyUsers: p.Rules.NotifyUsers}); err != nil { // engine/tracking_fields.go
 			return nil, fmt.Errorf("update %s issue %s: %w", dst.Name, dst.Issue.Key, err)
 		}
 	}
+	ws, err := e.writeWatchers(ctx, p, dst, values, users) // engine/tracking_fields.go
+	if err != nil {
+		return nil, err
+	}
 	sent := sentShared(in.Fields, &p.Rules, dst.Name)
+	maps.Copy(sent, ws)
 	for _, name := range sortedKeys(values) {
 		f := p.Rules.field(name)
 		if f == nil || f.Kind == KindStatus {
@@ -398,6 +412,7 @@ func sentShared(fields map[string]any, rules *Rules, side string) Shared {
 		}
 		is.Fields[id] = raw
 	}
+	spreadTimeTracking(is.Fields) // engine/tracking_fields.go
 	out := Shared{}
 	for i := range rules.Fields {
 		f := &rules.Fields[i]
@@ -549,7 +564,7 @@ func (e *Engine) deleted(ctx context.Context, l *link, p *Pair, gone []string) e
 	}
 	g := gone[0]
 	survivor := p.side(otherSide(g))
-	msg := fmt.Sprintf("%s issue %s was deleted on the %s side", g, key(g), g)
+	msg := fmt.Sprintf("%s issue %s was deleted on the %s side (or hidden from the sync user by a security level)", g, key(g), g)
 	switch policy {
 	case DeletionBoth:
 		upd["state"] = models.TwinUnlinked

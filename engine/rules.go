@@ -171,7 +171,8 @@ func (e *RuleError) Error() string { return e.Path + ": " + e.Message }
 var kinds = map[string]bool{KindText: true, KindLabels: true, KindPriority: true, KindIssueType: true,
 	KindComponents: true, KindVersions: true, KindDate: true, KindDateTime: true, KindNumber: true,
 	KindSelect: true, KindMultiSelect: true, KindUser: true, KindStatus: true,
-	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true, KindEpicLink: true}
+	KindRequestType: true, KindParticipants: true, KindOrganizations: true, KindSLA: true, KindEpicLink: true,
+	KindDuration: true, KindWatchers: true}
 
 // Validate returns every problem in the rules (empty when valid).
 func (r *Rules) Validate() []*RuleError {
@@ -200,6 +201,9 @@ func (r *Rules) Validate() []*RuleError {
 		if e := validateJSMKind(&f, p); e != nil {
 			errs = append(errs, e)
 		}
+		if e := validateTrackingKind(&f, p); e != nil {
+			errs = append(errs, e)
+		}
 		switch f.FirstSync {
 		case "", FirstSyncFill, FirstSyncLocal, FirstSyncRemote, FirstSyncKeep:
 		default:
@@ -213,6 +217,7 @@ func (r *Rules) Validate() []*RuleError {
 	}
 	errs = append(errs, r.Worklogs.validate()...)
 	errs = append(errs, r.Structure.validate()...)
+	errs = append(errs, r.Security.validate()...)
 	if r.Attachments.MaxBytes < 0 {
 		errs = append(errs, &RuleError{"attachments.max_bytes", "must not be negative"})
 	}

@@ -32,11 +32,11 @@ func (e *Engine) resolveUsers(ctx context.Context, p *Pair, values map[string]st
 	for i := range p.Rules.Fields {
 		f := &p.Rules.Fields[i]
 		v, ok := values[f.Name]
-		if (f.Kind != KindUser && f.Kind != KindParticipants) || !ok || v == "" {
+		if (f.Kind != KindUser && f.Kind != KindParticipants && f.Kind != KindWatchers) || !ok || v == "" {
 			continue
 		}
 		vs := []string{v}
-		if f.Kind == KindParticipants {
+		if f.Kind == KindParticipants || f.Kind == KindWatchers {
 			vs = decodeSet(v)
 		}
 		for _, v := range vs {
@@ -77,7 +77,7 @@ func (e *Engine) resolveUser(ctx context.Context, p *Pair, f *FieldRule, v strin
 	}
 	var bean jira.User
 	if src != nil && src.Issue != nil {
-		if f.Kind == KindParticipants {
+		if f.Kind == KindParticipants || f.Kind == KindWatchers {
 			var us []jira.User
 			_, _ = src.Issue.Field(f.fieldID(src.Name), &us)
 			for _, u := range us {

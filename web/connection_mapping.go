@@ -274,7 +274,8 @@ func buildRules(in mappingInput, meta [2]sideMeta, stored *engine.Rules) (engine
 	c := stored.Comments
 	c.Enabled, c.Attribution, c.RewriteMentions, c.AllowVisibilities = in.CommentsOn, strings.TrimSpace(in.Attribution), in.Mentions, nil
 	r := engine.Rules{Users: engine.UserMap{ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote},
-		Comments: c, Resolution: in.Resolution, Worklogs: in.Worklogs.rules(), Structure: in.Structure}
+		Comments: c, Resolution: in.Resolution, Worklogs: in.Worklogs.rules(), Structure: in.Structure,
+		Security: stored.Security} // the level map has its own page (connection_security.go)
 	if len(in.Users) > 0 {
 		r.Users.Map = map[string]string{}
 		for k, v := range in.Users {
@@ -438,7 +439,7 @@ func suggestRowKind(row ruleInput, fields [2]map[string]jira.Field) string {
 // maps pre-filled by matching names, the user map and the settings.
 func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection, local, remote *models.Instance,
 	in mappingInput, meta [2]sideMeta, errs map[string]string) error {
-	f := views.MappingForm{Nav: s.connNav(cn, "mapping"), Action: s.connURL(RouteConnectionMappingSave, cn.ID),
+	f := views.MappingForm{Nav: s.connNav(cn, "mapping"), SecurityURL: s.connURL(RouteConnectionSecurity, cn.ID), Action: s.connURL(RouteConnectionMappingSave, cn.ID),
 		LocalName: local.Name, RemoteName: remote.Name, Errors: errs,
 		ByName: in.ByName, ByEmail: in.ByEmail, DefaultLocal: in.DefaultLocal, DefaultRemote: in.DefaultRemote,
 		CommentsOn: in.CommentsOn, Visibilities: in.Visibilities, Attribution: in.Attribution, RewriteMentions: in.Mentions,

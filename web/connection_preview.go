@@ -20,7 +20,7 @@ func (s *Server) connectionPreview(c echo.Context) error {
 		return err
 	}
 	d := views.ConnectionPreviewData{Nav: s.connNav(cn, "preview"), Action: s.connURL(RouteConnectionPreview, cn.ID),
-		Key: strings.TrimSpace(c.QueryParam("key"))}
+		Key: strings.TrimSpace(c.QueryParam("key")), SecurityKeptHome: s.keptHomeSentence(ctx, cn), SecurityURL: s.connURL(RouteConnectionSecurity, cn.ID)}
 	status := http.StatusOK
 	switch {
 	case d.Key == "":

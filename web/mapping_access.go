@@ -42,7 +42,7 @@ func rowWrites(dir string, side int) bool {
 // writable reports whether Jira accepts writes of a field: on a create or edit screen, or the
 // status (moved by transitions). Unknown screens accept everything.
 func (m *sideMeta) writable(id string) bool {
-	return m.Writable == nil || m.Writable[id] || id == "status"
+	return m.Writable == nil || m.Writable[id] || id == "status" || writableVia(m.Writable, id) // mapping_tracking.go
 }
 
 // fieldOptions is a side's field picker: readable fields (Jira returns them on an issue), and

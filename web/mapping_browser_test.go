@@ -18,7 +18,8 @@ import (
 // whose twins hold values on both sides, in headless chromium: the row asks for its first-sync
 // choice, "fill empty targets only" is the default with nothing overwritten, "take A's value"
 // counts the one twin whose relay value it would overwrite; read-only fields (Created, Votes,
-// Watchers, Σ Progress) are not offered where the row writes, and a source-only side offers them.
+// Σ Progress) are not offered where the row writes, and a source-only side offers them; Watchers,
+// on no screen, are offered (written through the watcher resource).
 func TestBrowserMappingFirstSyncAndWritableFields(t *testing.T) {
 	needBrowser(t)
 	e := newConnEnv(t)
@@ -54,12 +55,16 @@ func TestBrowserMappingFirstSyncAndWritableFields(t *testing.T) {
 	b.step("add a row",
 		chromedp.Click(chromedp.CSS(`[data-testid="mapping-add"]`)),
 		waitJS(`document.querySelectorAll('[data-testid="mapping-row"]').length === `+strconv.Itoa(rows+1)))
-	for _, id := range []string{"created", "votes", "watches", "aggregateprogress"} {
+	for _, id := range []string{"created", "votes", "aggregateprogress"} {
 		for _, side := range []string{"row-local", "row-remote"} {
 			if n := b.count(last + `[data-testid="` + side + `"] option[value="` + id + `"]`); n != 0 {
 				t.Errorf("read-only %s offered in the %s picker of a both-ways row", id, side)
 			}
 		}
+	}
+	// Watchers are on no screen but written through the watcher resource (issue 14).
+	if b.count(last+`[data-testid="row-remote"] option[value="watches"]`) != 1 {
+		t.Error("watchers not offered as a target")
 	}
 	if b.count(last+`[data-testid="row-remote"] option[value="customfield_10100"]`) != 1 || b.count(last+`[data-testid="row-remote"] option[value="summary"]`) != 1 {
 		t.Error("writable fields missing from the target picker")

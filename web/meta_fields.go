@@ -63,6 +63,7 @@ var systemKinds = map[string]string{
 	"labels": engine.KindLabels, "priority": engine.KindPriority, "issuetype": engine.KindIssueType,
 	"status": engine.KindStatus, "components": engine.KindComponents, "fixVersions": engine.KindVersions,
 	"versions": engine.KindVersions, "duedate": engine.KindDate, "assignee": engine.KindUser, "reporter": engine.KindUser,
+	engine.FieldOriginalEstimate: engine.KindDuration, engine.FieldRemainingEstimate: engine.KindDuration, "watches": engine.KindWatchers,
 }
 
 // suggestKind guesses the engine kind of a field from its schema; "" when the field cannot be
@@ -130,6 +131,8 @@ var kindLabels = []struct{ Kind, Label string }{
 	{engine.KindOrganizations, "organizations (service desk, value map; names customers)"},
 	{engine.KindSLA, "SLA (service desk, read-only: one way into a text field)"},
 	{engine.KindEpicLink, "epic link (points at the epic's copy)"},
+	{engine.KindDuration, "estimate (original or remaining, in seconds)"},
+	{engine.KindWatchers, "watchers (user map)"},
 }
 
 // mappableKind reports whether a kind's values go through a value map (FieldRule.Values).
@@ -187,6 +190,8 @@ func kindNote(kind string) string {
 		return "Organizations name the service desk's customers: they leave only because this row shares them. They travel by name through the value map below."
 	case engine.KindEpicLink:
 		return epicLinkNote
+	case engine.KindDuration, engine.KindWatchers:
+		return trackingKindNote(kind)
 	case engine.KindSLA:
 		return "SLA: computed by Jira Service Management and read-only. Carried one way, from the SLA's side, as a sentence such as \"Time to resolution: due 2024-05-01 14:00 UTC (goal 4h)\" into a text field on the other side."
 	}

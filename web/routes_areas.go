@@ -10,6 +10,7 @@ func (s *Server) areaRoutes() [][]route {
 		s.conflictsRoutes(),
 		s.bulkRoutes(),
 		s.connectionsRoutes(),
+		s.securityRoutes(),
 		s.dashboardRoutes(), s.twinsRoutes(), s.activityRoutes(),
 		s.metricsRoutes(),
 	}
