@@ -114,6 +114,7 @@ func issueFields(r *Rules, side string) []string {
 	for i := range r.Fields {
 		fs = append(fs, r.Fields[i].fieldID(side))
 	}
+	fs = append(fs, linkFields(r)...)
 	return fs
 }
 

@@ -79,6 +79,9 @@ var Migrations = []Migration{
 	{Version: 10, Name: "twin lease: one reconcile at a time", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Twin{})
 	}},
+	{Version: 12, Name: "issue link twins, links kept home per twin", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&LinkTwin{}, &Twin{})
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).

@@ -148,8 +148,12 @@ type Twin struct {
 	LeaseUntil             *time.Time
 	LocalCommentsKeptHome  int `gorm:"not null;default:0"`
 	RemoteCommentsKeptHome int `gorm:"not null;default:0"`
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// LinksKeptHome counts, per side, the issue links of this twin's issues that stayed on their
+	// side at the last link sync because their other end is not shared (migration 12).
+	LocalLinksKeptHome  int `gorm:"not null;default:0"`
+	RemoteLinksKeptHome int `gorm:"not null;default:0"`
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // CommentTwin maps a comment on one side to its copy on the other.
