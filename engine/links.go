@@ -30,7 +30,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sort"
+	"strings"
 
 	"gorm.io/gorm/clause"
 
@@ -46,6 +46,17 @@ type LinkRules struct {
 	Types map[string]string `json:"types,omitempty"`
 }
 
+// validate reports type map entries without a name on either side.
+func (r *LinkRules) validate() []*RuleError {
+	var errs []*RuleError
+	for _, k := range sortedKeys(r.Types) {
+		if strings.TrimSpace(k) == "" || strings.TrimSpace(r.Types[k]) == "" {
+			errs = append(errs, &RuleError{"links.types", fmt.Sprintf("%q -> %q: a link type name is required on both sides", k, r.Types[k])})
+		}
+	}
+	return errs
+}
+
 // RemoteType is the remote name of a local link type.
 func (r *LinkRules) RemoteType(local string) string {
 	if t := r.Types[local]; t != "" {
@@ -57,17 +68,20 @@ func (r *LinkRules) RemoteType(local string) string {
 // LocalType is the local name of a remote link type: the first local name (in name order) mapped
 // to it, else the same name.
 func (r *LinkRules) LocalType(remote string) string {
-	keys := make([]string, 0, len(r.Types))
-	for k := range r.Types {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(r.Types) {
 		if r.Types[k] == remote {
 			return k
 		}
 	}
 	return remote
+}
+
+// targetType is the name on side dst of a link type named typ on the other side.
+func (r *LinkRules) targetType(dst, typ string) string {
+	if dst == models.SideLocal {
+		return r.LocalType(typ)
+	}
+	return r.RemoteType(typ)
 }
 
 // linkFields are the issue fields the link sync reads.
@@ -257,10 +271,7 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 	if otherID == nil {
 		return nil // pending: the other end's create carries the link
 	}
-	typ := p.Rules.Links.RemoteType(v.typ)
-	if dst.Name == models.SideLocal {
-		typ = p.Rules.Links.LocalType(v.typ)
-	}
+	typ := p.Rules.Links.targetType(dst.Name, v.typ)
 	row := models.LinkTwin{ConnectionID: p.Conn.ID, FromTwinID: p.Twin.ID, ToTwinID: other.ID}
 	if !v.source {
 		row.FromTwinID, row.ToTwinID = other.ID, p.Twin.ID
@@ -413,5 +424,55 @@ func (e *Engine) recordLinksKeptHome(ctx context.Context, p *Pair, local, remote
 		return fmt.Errorf("record links kept home: %w", err)
 	}
 	tw.LocalLinksKeptHome, tw.RemoteLinksKeptHome = local, remote
+	return nil
+}
+
+// previewLinks says in notes what the link sync would do with the source issue's links: carry
+// them (naming the type they arrive as), leave them home (other end not shared), or wait for the
+// other end's twin. Only the database is read: the links are in the issue already read.
+func (e *Engine) previewLinks(ctx context.Context, p *Pair, src *Side, res *PreviewResult) error {
+	if !p.Rules.Links.Enabled {
+		return nil
+	}
+	dst := p.Other(src)
+	var home, waiting, twinned int
+	for _, v := range endsOf(src, src.Issue) {
+		var n int64
+		if err := e.db(ctx).Model(&models.LinkTwin{}).Where("connection_id = ? AND "+src.Name+"_link_id = ?", p.Conn.ID, v.id).Count(&n).Error; err != nil {
+			return fmt.Errorf("link twin of link %s: %w", v.id, err)
+		}
+		if n > 0 {
+			twinned++
+			continue
+		}
+		other, err := e.twinOf(ctx, p.Conn.ID, src.Name, v.other.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case other == nil || other.State == models.TwinUnlinked:
+			home++
+		case twinIssueID(other, dst.Name) == nil:
+			waiting++
+		default:
+			from, to := src.Issue.Key, v.other.Key
+			if !v.source {
+				from, to = to, from
+			}
+			res.Notes = append(res.Notes, fmt.Sprintf("The link %q %s %s would be made on %s as %q between their twins.",
+				v.typ, from, to, instanceName(dst), p.Rules.Links.targetType(dst.Name, v.typ)))
+		}
+	}
+	if twinned > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("Issue links of %s already on %s: %d.", src.Issue.Key, instanceName(dst), twinned))
+	}
+	if waiting > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("Issue links of %s waiting for their other issue to be created on %s (they travel then): %d.",
+			src.Issue.Key, instanceName(dst), waiting))
+	}
+	if home > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("Issue links of %s that stay on %s because their other issue is not shared with %s (nothing about it leaves): %d.",
+			src.Issue.Key, instanceName(src), instanceName(dst), home))
+	}
 	return nil
 }

@@ -332,3 +332,62 @@ func TestLinkNoDuplicates(t *testing.T) {
 		t.Errorf("link twins after adoption: A %+v, B %+v", linkRows(n), linkRows(w.nodeB))
 	}
 }
+
+// The preview says which links would travel (and as which type), which stay home and which are
+// already across, without writing.
+func TestPreviewMentionsLinks(t *testing.T) {
+	w := newLinkWorld(t, true, func(conn string, r *Rules) {
+		if conn == "A-AB" {
+			r.Links.Types = map[string]string{"Blocks": "Duplicate"}
+		}
+	}, func(c *models.Connection) {
+		if c.Name == "A-AB" {
+			c.LocalJQL = "labels = shared"
+		}
+	})
+	a1 := w.createIssue("A", map[string]any{"summary": "one", "labels": []string{"shared"}}).Key
+	a2 := w.createIssue("A", map[string]any{"summary": "two", "labels": []string{"shared"}}).Key
+	a3 := w.createIssue("A", map[string]any{"summary": "three", "labels": []string{"shared"}}).Key
+	home := w.createIssue("A", map[string]any{"summary": "private"}).Key
+	w.settle()
+	w.makeLink("A", a3, "Relates", a1)
+	w.settle()
+	w.makeLink("A", a1, "Blocks", a2)
+	w.makeLink("A", home, "Relates", a1)
+	before := w.writes("AB") + w.writes("A")
+	res, err := w.nodeA.e.Preview(w.ctx, w.nodeA.conns[0].ID, a1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	for _, want := range []string{
+		`The link "Blocks" ` + a1 + " " + a2 + ` would be made on AB as "Duplicate"`,
+		"Issue links of " + a1 + " already on AB: 1.",
+		"Issue links of " + a1 + " that stay on A because their other issue is not shared with AB (nothing about it leaves): 1.",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("preview notes lack %q:\n%s", want, notes)
+		}
+	}
+	if after := w.writes("AB") + w.writes("A"); after != before {
+		t.Errorf("the preview wrote %d times", after-before)
+	}
+}
+
+func TestLinkRulesTypeNames(t *testing.T) {
+	r := LinkRules{Types: map[string]string{"Blocks": "Hindert", "Ablocks": "Hindert", "Relates": "Relates"}}
+	for _, c := range []struct{ got, want string }{
+		{r.RemoteType("Blocks"), "Hindert"},
+		{r.RemoteType("Cloners"), "Cloners"},
+		{r.LocalType("Hindert"), "Ablocks"}, // the first local name in name order
+		{r.LocalType("Duplicate"), "Duplicate"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	bad := Rules{Links: LinkRules{Types: map[string]string{"Blocks": " "}}}
+	if errs := bad.Validate(); len(errs) != 1 || errs[0].Path != "links.types" {
+		t.Errorf("Validate = %v, want one links.types error", errs)
+	}
+}
