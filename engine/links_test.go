@@ -391,3 +391,76 @@ func TestLinkRulesTypeNames(t *testing.T) {
 		t.Errorf("Validate = %v, want one links.types error", errs)
 	}
 }
+
+// readPair reads both issues of the twin holding key, as a reconcile starting now would.
+func (n *syncNode) readPair(key string) *Pair {
+	n.w.t.Helper()
+	tw := n.twinOf(key)
+	l, err := n.e.loadLink(n.w.ctx, tw.ConnectionID)
+	if err != nil {
+		n.w.t.Fatal(err)
+	}
+	p, err := n.e.pair(n.w.ctx, l, tw)
+	if err != nil {
+		n.w.t.Fatal(err)
+	}
+	for _, s := range []*Side{p.Local, p.Remote} {
+		if s.Issue, err = n.e.getIssue(n.w.ctx, s, *twinIssueID(tw, s.Name), &l.Rules, false); err != nil {
+			n.w.t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// Two reconciles of one link's ends running side by side, each with issues read before the
+// other wrote: the second neither removes the link the first made (absent from its read, but
+// there) nor makes a second one, even when it also missed the first's row.
+func TestLinkConcurrentEndsStaleReads(t *testing.T) {
+	for _, rowSeen := range []bool{true, false} {
+		t.Run(map[bool]string{true: "row seen", false: "row missed"}[rowSeen], func(t *testing.T) {
+			w := newLinkWorld(t, true, nil, nil)
+			a1 := w.createIssue("A", map[string]any{"summary": "one"}).Key
+			a2 := w.createIssue("A", map[string]any{"summary": "two"}).Key
+			w.settle()
+			ab1, ab2 := w.nodeA.peer(a1), w.nodeA.peer(a2)
+			w.makeLink("A", a1, "Blocks", a2)
+			n := w.nodeA
+			p1, p2 := n.readPair(a1), n.readPair(a2) // both read before either writes
+			if wrote, err := n.e.syncLinks(w.ctx, p1); err != nil || wrote != [2]bool{false, true} {
+				t.Fatalf("first end: wrote %v, %v", wrote, err)
+			}
+			if !rowSeen {
+				n.db.Where("1 = 1").Delete(&models.LinkTwin{})
+			}
+			if _, err := n.e.syncLinks(w.ctx, p2); err != nil {
+				t.Fatalf("second end: %v", err)
+			}
+			w.wantLinks("AB", ab1, "Blocks>"+ab2)
+			w.wantLinks("A", a1, "Blocks>"+a2)
+			if rows := linkRows(n); len(rows) != 1 {
+				t.Errorf("link twins = %+v, want 1", rows)
+			}
+			w.settle()
+			w.wantLinks("AB", ab1, "Blocks>"+ab2)
+			w.wantLinks("A", a1, "Blocks>"+a2)
+		})
+	}
+}
+
+// Deleting a connection forgets its link twins.
+func TestDeleteConnectionForgetsLinkTwins(t *testing.T) {
+	w := newLinkWorld(t, true, nil, nil)
+	a1 := w.createIssue("A", map[string]any{"summary": "one"}).Key
+	a2 := w.createIssue("A", map[string]any{"summary": "two"}).Key
+	w.makeLink("A", a1, "Blocks", a2)
+	w.settle()
+	if len(linkRows(w.nodeA)) != 1 {
+		t.Fatalf("link twins = %+v, want 1", linkRows(w.nodeA))
+	}
+	if _, err := w.nodeA.e.DeleteConnection(w.ctx, w.nodeA.conns[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if rows := linkRows(w.nodeA); len(rows) != 0 {
+		t.Errorf("link twins left after the delete: %+v", rows)
+	}
+}
