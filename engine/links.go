@@ -288,8 +288,8 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 		return err
 	}
 	if !ok {
-		return configError("issue link type %q (from %s's %q) does not exist on %s: map it to one of %s's link types under Links in the connection's mapping",
-			typ, v.side.Instance.Name, v.typ, dst.Instance.Name, dst.Instance.Name)
+		return configError("issue link type %q (from %s's %q) does not exist on %s: map it to one of %s's link types under Issue links in the connection's mapping",
+			typ, instanceName(v.side), v.typ, instanceName(dst), instanceName(dst))
 	}
 	lj, err := linkClient(dst)
 	if err != nil {
@@ -319,7 +319,7 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 	}
 	u := r.match(fresh, typ, *otherID, v.source)
 	if u == nil {
-		return fmt.Errorf("the %s link %s %s created on %s is not among %s's links", typ, dst.Issue.Key, linkDir(v.source), dst.Name, dst.Issue.Key)
+		return fmt.Errorf("the %s link between %s and %s was made on %s but is not among the issue's links", typ, dst.Issue.Key, twinKey(other, dst.Name), instanceName(dst))
 	}
 	u.twinned = true
 	r.ends[dst] = fresh
@@ -333,13 +333,6 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 	}
 	r.e.event(ctx, p, v.side.Name, "link", typ, "", srcKey+" "+typ+" "+dstKey)
 	return nil
-}
-
-func linkDir(source bool) string {
-	if source {
-		return "(outward)"
-	}
-	return "(inward)"
 }
 
 // match finds an untwinned link of type typ to issue otherID in the given direction.
