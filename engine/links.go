@@ -6,8 +6,8 @@ package engine
 // Each entry of an issue's issuelinks is seen from that issue: an entry with outwardIssue says
 // "this issue <outward> other" (this issue is the link's source), one with inwardIssue says
 // "other <outward> this issue". A copy keeps the direction: "A-1 blocks A-2" arrives as
-// "B-1 blocks B-2", the request naming the source outwardIssue and the destination inwardIssue
-// (jira.IssueLinkInput).
+// "B-1 blocks B-2", the request naming the source inwardIssue and the destination outwardIssue,
+// as Jira reads it (jira.IssueLinkInput: the names are those seen from the other issue).
 //
 // On each reconcile of a twin, for the links of both its issues:
 //   - a twinned link present on both sides: nothing;
@@ -295,10 +295,9 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 	if err != nil {
 		return err
 	}
-	in := jira.IssueLinkInput{Type: jira.IssueLinkType{Name: typ},
-		OutwardIssue: jira.IssueRefInput{ID: dst.Issue.ID}, InwardIssue: jira.IssueRefInput{ID: *otherID}}
+	in := linkRequest(typ, dst.Issue.ID, *otherID)
 	if !v.source {
-		in.OutwardIssue, in.InwardIssue = in.InwardIssue, in.OutwardIssue
+		in = linkRequest(typ, *otherID, dst.Issue.ID)
 	}
 	if err := lj.CreateIssueLink(ctx, in); err != nil {
 		return fmt.Errorf("carry link %s to %s: %w", v.id, dst.Name, err)
@@ -333,6 +332,14 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 	}
 	r.e.event(ctx, p, v.side.Name, "link", typ, "", srcKey+" "+typ+" "+dstKey)
 	return nil
+}
+
+// linkRequest is the request that makes "source <typ's outward> destination". Jira reads
+// POST /issueLink as "inwardIssue <outward> outwardIssue", the opposite of what the names
+// suggest (jira.IssueLinkInput).
+func linkRequest(typ, sourceID, destID string) jira.IssueLinkInput {
+	return jira.IssueLinkInput{Type: jira.IssueLinkType{Name: typ},
+		InwardIssue: jira.IssueRefInput{ID: sourceID}, OutwardIssue: jira.IssueRefInput{ID: destID}}
 }
 
 // match finds an untwinned link of type typ to issue otherID in the given direction.

@@ -68,7 +68,7 @@ func (w *linkWorld) peers(key string) (ab, b string) {
 func (w *simWorld) makeLink(inst, from, typ, to string) {
 	w.t.Helper()
 	if err := w.human(inst, "alice").CreateIssueLink(w.ctx, jira.IssueLinkInput{Type: jira.IssueLinkType{Name: typ},
-		OutwardIssue: jira.IssueRefInput{Key: from}, InwardIssue: jira.IssueRefInput{Key: to}}); err != nil {
+		InwardIssue: jira.IssueRefInput{Key: from}, OutwardIssue: jira.IssueRefInput{Key: to}}); err != nil {
 		w.t.Fatal(err)
 	}
 }
