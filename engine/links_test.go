@@ -247,90 +247,95 @@ func TestLinkWaitsForPendingEnd(t *testing.T) {
 // The type map: "Blocks" on A is "Duplicate" on AB (and so on B), and AB's "Duplicate" comes back
 // as "Blocks"; a type mapped to a name the target lacks is a config error that says so.
 func TestLinkTypeMap(t *testing.T) {
-	w := newLinkWorld(t, true, func(conn string, r *Rules) {
-		if conn == "A-AB" {
-			r.Links.Types = map[string]string{"Blocks": "Duplicate"}
-		}
-	}, nil)
-	a1 := w.createIssue("A", map[string]any{"summary": "one"}).Key
-	a2 := w.createIssue("A", map[string]any{"summary": "two"}).Key
-	a3 := w.createIssue("A", map[string]any{"summary": "three"}).Key
-	w.settle()
-	ab1, b1 := w.peers(a1)
-	ab2, b2 := w.peers(a2)
-	_, b3 := w.peers(a3)
-	w.makeLink("A", a1, "Blocks", a2)
-	w.makeLink("B", b3, "Duplicate", b1)
-	w.settle()
-	w.wantLinks("AB", ab1, "Duplicate>"+ab2, "Duplicate<"+w.nodeA.peer(a3))
-	w.wantLinks("B", b1, "Duplicate>"+b2, "Duplicate<"+b3)
-	w.wantLinks("A", a1, "Blocks>"+a2, "Blocks<"+a3)
+	eachLinkTopology(t, func(t *testing.T, split bool) {
+		w := newLinkWorld(t, split, func(conn string, r *Rules) {
+			if conn == "A-AB" {
+				r.Links.Types = map[string]string{"Blocks": "Duplicate"}
+			}
+		}, nil)
+		a1 := w.createIssue("A", map[string]any{"summary": "one"}).Key
+		a2 := w.createIssue("A", map[string]any{"summary": "two"}).Key
+		a3 := w.createIssue("A", map[string]any{"summary": "three"}).Key
+		w.settle()
+		ab1, b1 := w.peers(a1)
+		ab2, b2 := w.peers(a2)
+		_, b3 := w.peers(a3)
+		w.makeLink("A", a1, "Blocks", a2)
+		w.makeLink("B", b3, "Duplicate", b1)
+		w.settle()
+		w.wantLinks("AB", ab1, "Duplicate>"+ab2, "Duplicate<"+w.nodeA.peer(a3))
+		w.wantLinks("B", b1, "Duplicate>"+b2, "Duplicate<"+b3)
+		w.wantLinks("A", a1, "Blocks>"+a2, "Blocks<"+a3)
 
-	// A map to a type AB does not have.
-	var c models.Connection
-	w.nodeA.db.First(&c, w.nodeA.conns[0].ID)
-	r, err := ParseRules(c.Rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Links.Types = map[string]string{"Cloners": "Klont"}
-	doc, _ := json.Marshal(r)
-	w.nodeA.db.Model(&c).Update("rules", string(doc))
-	w.nodeA.expect = func(err error) bool { return strings.Contains(err.Error(), "Klont") }
-	w.makeLink("A", a2, "Cloners", a3)
-	w.settle()
-	tw := w.nodeA.twinOf(a2)
-	if tw.State != models.TwinQuarantined || !strings.Contains(tw.LastError, `issue link type "Klont"`) || !strings.Contains(tw.LastError, "map it") {
-		t.Errorf("twin %s: state %s, error %q; want a config error naming the type", a2, tw.State, tw.LastError)
-	}
-	w.wantLinks("AB", ab2, "Duplicate<"+ab1)
+		// A map to a type AB does not have.
+		var c models.Connection
+		w.nodeA.db.First(&c, w.nodeA.conns[0].ID)
+		r, err := ParseRules(c.Rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Links.Types = map[string]string{"Cloners": "Klont"}
+		doc, _ := json.Marshal(r)
+		w.nodeA.db.Model(&c).Update("rules", string(doc))
+		w.nodeA.expect = func(err error) bool { return strings.Contains(err.Error(), "Klont") }
+		w.makeLink("A", a2, "Cloners", a3)
+		w.settle()
+		tw := w.nodeA.twinOf(a2)
+		if tw.State != models.TwinQuarantined || !strings.Contains(tw.LastError, `issue link type "Klont"`) || !strings.Contains(tw.LastError, "map it") {
+			t.Errorf("twin %s: state %s, error %q; want a config error naming the type", a2, tw.State, tw.LastError)
+		}
+		w.wantLinks("AB", ab2, "Duplicate<"+ab1)
+	})
 }
 
 // Both ends reconciling make one link, and a crash between Jira's create and the row (the rows
 // lost) makes no second link: the copies are adopted.
 func TestLinkNoDuplicates(t *testing.T) {
-	w := newLinkWorld(t, true, nil, nil)
-	a1 := w.createIssue("A", map[string]any{"summary": "one"}).Key
-	a2 := w.createIssue("A", map[string]any{"summary": "two"}).Key
-	w.settle()
-	ab1, _ := w.peers(a1)
-	ab2, _ := w.peers(a2)
-	w.makeLink("A", a1, "Blocks", a2)
-	n := w.nodeA
-	// Each end's reconcile, the destination first, then the source.
-	for _, key := range []string{a2, a1} {
-		if err := n.e.Reconcile(w.ctx, n.twinOf(key).ID); err != nil {
+	eachLinkTopology(t, func(t *testing.T, split bool) {
+		w := newLinkWorld(t, split, nil, nil)
+		a1 := w.createIssue("A", map[string]any{"summary": "one"}).Key
+		a2 := w.createIssue("A", map[string]any{"summary": "two"}).Key
+		w.settle()
+		ab1, _ := w.peers(a1)
+		ab2, _ := w.peers(a2)
+		w.makeLink("A", a1, "Blocks", a2)
+		n := w.nodeA
+		// Each end's reconcile, the destination first, then the source.
+		for _, key := range []string{a2, a1} {
+			if err := n.e.Reconcile(w.ctx, n.twinOf(key).ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.wantLinks("AB", ab1, "Blocks>"+ab2)
+		if rows := linkRows(n); len(rows) != 1 {
+			t.Fatalf("link twins = %+v, want 1", rows)
+		}
+		w.settle()
+
+		// A crash after Jira made the copies and before the rows were written: drop the rows.
+		if err := n.db.Where("1 = 1").Delete(&models.LinkTwin{}).Error; err != nil {
 			t.Fatal(err)
 		}
-	}
-	w.wantLinks("AB", ab1, "Blocks>"+ab2)
-	if rows := linkRows(n); len(rows) != 1 {
-		t.Fatalf("link twins = %+v, want 1", rows)
-	}
-	w.settle()
-
-	// A crash after Jira made the copies and before the rows were written: drop the rows.
-	if err := n.db.Where("1 = 1").Delete(&models.LinkTwin{}).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := w.nodeB.db.Where("1 = 1").Delete(&models.LinkTwin{}).Error; err != nil {
-		t.Fatal(err)
-	}
-	for _, nd := range w.nodes {
-		nd.db.Model(&models.Twin{}).Where("1 = 1").Update("dirty", true)
-	}
-	w.clearLogs()
-	w.settle()
-	for _, inst := range []string{"A", "AB", "B"} {
-		if posts := w.sim.Instance(inst).Log().Find("POST", "/rest/api/2/issueLink"); len(posts) != 0 {
-			t.Errorf("%d links posted again on %s", len(posts), inst)
+		if err := w.nodeB.db.Where("1 = 1").Delete(&models.LinkTwin{}).Error; err != nil {
+			t.Fatal(err)
 		}
-	}
-	w.wantLinks("AB", ab1, "Blocks>"+ab2)
-	w.wantLinks("A", a1, "Blocks>"+a2)
-	if len(linkRows(n)) != 1 || len(linkRows(w.nodeB)) != 1 {
-		t.Errorf("link twins after adoption: A %+v, B %+v", linkRows(n), linkRows(w.nodeB))
-	}
+		for _, nd := range w.nodes {
+			nd.db.Model(&models.Twin{}).Where("1 = 1").Update("dirty", true)
+		}
+		w.clearLogs()
+		w.settle()
+		for _, inst := range []string{"A", "AB", "B"} {
+			if posts := w.sim.Instance(inst).Log().Find("POST", "/rest/api/2/issueLink"); len(posts) != 0 {
+				t.Errorf("%d links posted again on %s", len(posts), inst)
+			}
+		}
+		w.wantLinks("AB", ab1, "Blocks>"+ab2)
+		w.wantLinks("A", a1, "Blocks>"+a2)
+		// One row per connection: A-AB and B-AB.
+		if rows := append(linkRows(n), linkRows(w.nodeB)...); (split && len(rows) != 2) || (!split && len(linkRows(n)) != 2) {
+			t.Errorf("link twins after adoption: %+v, want one per connection", rows)
+		}
+	})
 }
 
 // The preview says which links would travel (and as which type), which stay home and which are
