@@ -229,13 +229,25 @@ func (r *linkRun) settle(ctx context.Context, row *models.LinkTwin) error {
 			return fmt.Errorf("delete %s link %s: %w", s.Name, id, err)
 		}
 		r.wrote[i] = true
-		from := p.Other(s).Name
-		r.e.event(ctx, p, from, "link", linkTypeOf(row, s.Name), "link "+id, "")
+		r.e.event(ctx, p, p.Other(s).Name, "issuelink", linkTypeOf(row, s.Name), r.describe(ctx, row, s.Name), "(deleted)")
 	}
 	if err := r.e.db(ctx).Delete(&models.LinkTwin{}, row.ID).Error; err != nil {
 		return fmt.Errorf("forget link twin %d: %w", row.ID, err)
 	}
 	return nil
+}
+
+// describe is a recorded link as it reads on side ("RELAY-1 Blocks RELAY-2"), for the audit.
+func (r *linkRun) describe(ctx context.Context, row *models.LinkTwin, side string) string {
+	var ends []models.Twin
+	if err := r.e.db(ctx).Where("id IN ?", []uint{row.FromTwinID, row.ToTwinID}).Find(&ends).Error; err != nil {
+		return "link " + linkTwinID(row, side)
+	}
+	key := map[uint]string{}
+	for i := range ends {
+		key[ends[i].ID] = twinKey(&ends[i], side)
+	}
+	return key[row.FromTwinID] + " " + linkTypeOf(row, side) + " " + key[row.ToTwinID]
 }
 
 // gone reports whether the link id no longer exists on side s.
@@ -330,7 +342,7 @@ func (r *linkRun) carry(ctx context.Context, v *linkEnd) error {
 	if !v.source {
 		srcKey, dstKey = dstKey, srcKey
 	}
-	r.e.event(ctx, p, v.side.Name, "link", typ, "", srcKey+" "+typ+" "+dstKey)
+	r.e.event(ctx, p, v.side.Name, "issuelink", typ, "", srcKey+" "+typ+" "+dstKey)
 	return nil
 }
 

@@ -164,6 +164,15 @@ func TestLinksTravelThroughRelay(t *testing.T) {
 		if rows := linkRows(w.nodeA); len(rows) != 0 || len(linkRows(w.nodeB)) != 0 {
 			t.Errorf("link twins left after the removal: %+v", rows)
 		}
+		// The audit says what crossed, in the target's keys.
+		desc := ab1 + " Blocks " + ab2
+		for _, want := range []models.Event{{NewValue: desc}, {OldValue: desc, NewValue: "(deleted)"}} {
+			var n int64
+			w.nodeA.db.Model(&models.Event{}).Where("kind = ? AND field = ? AND old_value = ? AND new_value = ?", "issuelink", "Blocks", want.OldValue, want.NewValue).Count(&n)
+			if n != 1 {
+				t.Errorf("%d issuelink events %q -> %q, want 1", n, want.OldValue, want.NewValue)
+			}
+		}
 
 		// Made on B, the other way round: "B-2 relates to B-1" arrives as "A-2 relates to A-1".
 		w.makeLink("B", b2, "Relates", b1)

@@ -259,7 +259,7 @@ type Event struct {
 	ConnectionID uint      `gorm:"not null;index:ix_ev_conn,priority:1"`
 	At           time.Time `gorm:"not null;index;index:ix_ev_twin,priority:2;index:ix_ev_conn,priority:2"`
 	Direction    string    `gorm:"size:20;not null"`
-	Kind         string    `gorm:"size:20;not null"` // create, field, comment, attachment, status, delete, link
+	Kind         string    `gorm:"size:20;not null"` // create, field, comment, attachment, status, delete, link, issuelink
 	Field        string    `gorm:"size:200"`
 	OldValue     string    `gorm:"type:text"`
 	NewValue     string    `gorm:"type:text"`
