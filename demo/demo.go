@@ -284,7 +284,7 @@ func (d *Demo) store(ctx context.Context, db *models.DB, sealer *models.Sealer, 
 	})
 }
 
-// resetLedger removes what a connection knew of issues: twins with their comment and attachment
+// resetLedger removes what a connection knew of issues: twins with their comment, attachment and link
 // twins, conflicts, history, errors and the poll watermarks.
 func resetLedger(tx *gorm.DB, connID uint) error {
 	twins := func() *gorm.DB {
@@ -298,7 +298,7 @@ func resetLedger(tx *gorm.DB, connID uint) error {
 	if err := tx.Where("twin_id IN (?) OR connection_id = ?", twins(), connID).Delete(&models.SyncError{}).Error; err != nil {
 		return err
 	}
-	for _, m := range []any{&models.Event{}, &models.Twin{}, &models.Watermark{}} {
+	for _, m := range []any{&models.Event{}, &models.LinkTwin{}, &models.Twin{}, &models.Watermark{}} {
 		if err := tx.Where("connection_id = ?", connID).Delete(m).Error; err != nil {
 			return err
 		}

@@ -192,6 +192,7 @@ func (e *Engine) DeleteConnection(ctx context.Context, connID uint, removeProper
 			{&models.Conflict{}, "twin_id IN (?)", twins},
 			{&models.SyncError{}, "twin_id IN (?)", twins},
 			{&models.SyncError{}, "connection_id = ?", connID},
+			{&models.LinkTwin{}, "connection_id = ?", connID},
 			{&models.Watermark{}, "connection_id = ?", connID},
 			{&models.Twin{}, "connection_id = ?", connID},
 			{&models.Connection{}, "id = ?", connID},

@@ -162,6 +162,9 @@ func (e *Engine) Preview(ctx context.Context, connID uint, key string) (*Preview
 	if err := e.previewStructure(ctx, l, p, src, res); err != nil {
 		return nil, err
 	}
+	if err := e.previewLinks(ctx, p, src, res); err != nil {
+		return nil, err
+	}
 	srcShared := Project(src.Issue, &l.Rules, src.Name)
 	for i := range l.Rules.Fields {
 		f := &l.Rules.Fields[i]

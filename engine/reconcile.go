@@ -117,6 +117,7 @@ func issueFields(r *Rules, side string) []string {
 	if r.Worklogs.Enabled {
 		fs = append(fs, "worklog")
 	}
+	fs = append(fs, linkFields(r)...)
 	return fs
 }
 

@@ -221,5 +221,6 @@ func (r *Rules) Validate() []*RuleError {
 	if r.Attachments.MaxBytes < 0 {
 		errs = append(errs, &RuleError{"attachments.max_bytes", "must not be negative"})
 	}
+	errs = append(errs, r.Links.validate()...)
 	return errs
 }

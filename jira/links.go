@@ -33,7 +33,8 @@ type LinkedIssue struct {
 // from that issue and carries one end: OutwardIssue when the issue is the link's source
 // ("this issue blocks OutwardIssue"), InwardIssue when it is the destination ("this
 // issue is blocked by InwardIssue"). GET /issueLink/{id} carries both, named as in
-// IssueLinkInput.
+// IssueLinkInput (InwardIssue is the source; unverified on a real Jira: read a link's
+// direction from an issue's issuelinks).
 type IssueLink struct {
 	ID           string        `json:"id,omitempty"`
 	Self         string        `json:"self,omitempty"`
@@ -48,9 +49,12 @@ type IssueRefInput struct {
 	Key string `json:"key,omitempty"`
 }
 
-// IssueLinkInput is the body of CreateIssueLink. Jira reads it as "OutwardIssue <outward>
-// InwardIssue": to make "A-1 blocks A-2", OutwardIssue is A-1 and InwardIssue A-2. Type
-// names the link type by Name or ID; Comment, when set, is added to OutwardIssue.
+// IssueLinkInput is the body of CreateIssueLink. Jira reads it as "InwardIssue <outward>
+// OutwardIssue", each issue under the name it has when seen from the other: to make
+// "A-1 blocks A-2", InwardIssue is A-1 and OutwardIssue A-2 (JRJC's LinkIssuesInput sends its
+// from issue as inwardIssue; clients that took the names at face value made reversed links).
+// Type names the link type by Name or ID. Comment, when set, lands on one of the two issues
+// (Atlassian's documentation and JRJC disagree on which): do not rely on it.
 type IssueLinkInput struct {
 	Type         IssueLinkType `json:"type"`
 	InwardIssue  IssueRefInput `json:"inwardIssue"`
@@ -73,7 +77,7 @@ func (c *Client) IssueLinkTypes(ctx context.Context) ([]IssueLinkType, error) {
 // nothing, for a link that exists): find the link's id in either issue's issuelinks.
 func (c *Client) CreateIssueLink(ctx context.Context, in IssueLinkInput) error {
 	if err := c.write(ctx, http.MethodPost, "/issueLink", "/issueLink", nil, in, nil); err != nil {
-		return fmt.Errorf("link %s %s %s: %w", in.OutwardIssue.Key+in.OutwardIssue.ID, in.Type.Name+in.Type.ID, in.InwardIssue.Key+in.InwardIssue.ID, err)
+		return fmt.Errorf("link %s %s %s: %w", in.InwardIssue.Key+in.InwardIssue.ID, in.Type.Name+in.Type.ID, in.OutwardIssue.Key+in.OutwardIssue.ID, err)
 	}
 	return nil
 }

@@ -67,7 +67,7 @@
 // epics.go). JQL accepts custom fields by name ("Epic Link" = KEY) as well as cf[id].
 //
 // Issue links (links.go): types Blocks 10000, Cloners 10001, Duplicate 10002, Relates 10003;
-// POST /issueLink reads "outwardIssue <outward> inwardIssue". Sub-tasks: subtasks.go (DC has
+// POST /issueLink reads "inwardIssue <outward> outwardIssue", as real Jira does. Sub-tasks: subtasks.go (DC has
 // no REST move; Instance.MoveSubtask stands in for the web UI's Change parent).
 //
 // Screens: the create and edit screens hold every editable field except

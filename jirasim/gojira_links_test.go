@@ -28,7 +28,7 @@ func TestGoJiraLinksAndSubtasks(t *testing.T) {
 		t.Fatalf("create sub-task: %v (%s)", err, body(resp))
 	}
 	resp, err = c.Issue.AddLink(&gojira.IssueLink{Type: gojira.IssueLinkType{Name: "Blocks"},
-		OutwardIssue: &gojira.Issue{Key: parent.Key}, InwardIssue: &gojira.Issue{Key: other.Key}})
+		InwardIssue: &gojira.Issue{Key: parent.Key}, OutwardIssue: &gojira.Issue{Key: other.Key}}) // "parent blocks other"
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("add link: %v (%s)", err, body(resp))
 	}

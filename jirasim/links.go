@@ -11,9 +11,13 @@ import (
 // Issue links between two issues of one instance, as Jira Server/DC 9.x has them.
 //
 // A link goes from a source to a destination and reads "source <outward> destination"
-// ("A-1 blocks A-2"). POST /issueLink names the source outwardIssue and the destination
-// inwardIssue (the request reads "outwardIssue <outward> inwardIssue"), and so does
-// GET /issueLink/{id}. In an issue bean each link is seen from that issue: on the source
+// ("A-1 blocks A-2"). POST /issueLink names the source inwardIssue and the destination
+// outwardIssue (the request reads "inwardIssue <outward> outwardIssue": each issue under the
+// name it has when seen from the other one), as real Jira does: JRJC's LinkIssuesInput sends
+// its from issue as inwardIssue, and clients that assumed the opposite got reversed links on
+// Server/DC and Cloud. GET /issueLink/{id} names them the same way (unverified on a real Jira:
+// read a link's direction from an issue's issuelinks). In an issue bean each link is seen
+// from that issue: on the source
 // the entry carries outwardIssue (the destination: "this issue blocks A-2"), on the
 // destination it carries inwardIssue (the source: "this issue is blocked by A-1").
 // Creating or deleting a link writes a "Link" changelog item on both issues and bumps
@@ -179,7 +183,7 @@ func (c *rc) createIssueLink() {
 		}
 		return
 	}
-	src, dst := c.visibleIssue(st, issueRefOf(in.OutwardIssue)), c.visibleIssue(st, issueRefOf(in.InwardIssue))
+	src, dst := c.visibleIssue(st, issueRefOf(in.InwardIssue)), c.visibleIssue(st, issueRefOf(in.OutwardIssue))
 	if src == nil || dst == nil {
 		c.notFoundIssue()
 		return
@@ -250,7 +254,7 @@ func (c *rc) getIssueLink() {
 	}
 	id := strconv.FormatInt(l.id, 10)
 	c.json(http.StatusOK, obj{"id": id, "self": c.base + "/rest/api/2/issueLink/" + id, "type": c.linkTypeBean(l.typ),
-		"inwardIssue": c.issueRef(st, dst), "outwardIssue": c.issueRef(st, src)})
+		"inwardIssue": c.issueRef(st, src), "outwardIssue": c.issueRef(st, dst)})
 }
 
 func (c *rc) deleteIssueLink() {

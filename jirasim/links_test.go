@@ -39,8 +39,9 @@ func TestIssueLinkLifecycle(t *testing.T) {
 	u1, _ := a.Updated(k1)
 	u2, _ := a.Updated(k2)
 	a.Knobs().AdvanceClock(time.Minute)
-	// "k1 blocks k2": the request names the source outwardIssue.
-	body := map[string]any{"type": map[string]string{"name": "Blocks"}, "outwardIssue": map[string]string{"key": k1}, "inwardIssue": map[string]string{"key": k2}}
+	// "k1 blocks k2": the request names the source inwardIssue, as real Jira reads it (JRJC's
+	// LinkIssuesInput from/to), whatever the names suggest.
+	body := map[string]any{"type": map[string]string{"name": "Blocks"}, "inwardIssue": map[string]string{"key": k1}, "outwardIssue": map[string]string{"key": k2}}
 	r := call(t, a, "POST", "/rest/api/2/issueLink", "airlock", body)
 	mustStatus(t, r, 201)
 	if len(r.raw) != 0 {
@@ -82,7 +83,7 @@ func TestIssueLinkLifecycle(t *testing.T) {
 	}
 	gl := call(t, a, "GET", "/rest/api/2/issueLink/"+id, "airlock", nil)
 	mustStatus(t, gl, 200)
-	if m := gl.obj(t); dig(m, "outwardIssue", "key") != k1 || dig(m, "inwardIssue", "key") != k2 || dig(m, "type", "name") != "Blocks" {
+	if m := gl.obj(t); dig(m, "inwardIssue", "key") != k1 || dig(m, "outwardIssue", "key") != k2 || dig(m, "type", "name") != "Blocks" {
 		t.Errorf("issueLink %v", m)
 	}
 	mustStatus(t, call(t, a, "DELETE", "/rest/api/2/issueLink/"+id, "airlock", nil), 204)
@@ -125,7 +126,7 @@ func TestJQLLinkedIssuesAndParent(t *testing.T) {
 	_, k3 := createIssue(t, a, nil)
 	_, sub := createIssue(t, a, map[string]any{"issuetype": map[string]string{"name": "Sub-task"}, "parent": map[string]string{"key": k3}})
 	mustStatus(t, call(t, a, "POST", "/rest/api/2/issueLink", "airlock", map[string]any{"type": map[string]string{"name": "Blocks"},
-		"outwardIssue": map[string]string{"key": k1}, "inwardIssue": map[string]string{"key": k2}}), 201)
+		"inwardIssue": map[string]string{"key": k1}, "outwardIssue": map[string]string{"key": k2}}), 201)
 	keys := func(q string) map[string]bool {
 		t.Helper()
 		r := call(t, a, "GET", "/rest/api/2/search?jql="+url.QueryEscape(q), "airlock", nil)
@@ -177,7 +178,7 @@ func TestIssueLinkFixtureKeys(t *testing.T) {
 	_, k1 := createIssue(t, a, nil)
 	_, k2 := createIssue(t, a, nil)
 	mustStatus(t, call(t, a, "POST", "/rest/api/2/issueLink", "airlock", map[string]any{"type": map[string]string{"name": "Duplicate"},
-		"outwardIssue": map[string]string{"key": k2}, "inwardIssue": map[string]string{"key": k1}}), 201)
+		"inwardIssue": map[string]string{"key": k2}, "outwardIssue": map[string]string{"key": k1}}), 201)
 	got := dig(call(t, a, "GET", "/rest/api/2/issue/"+k1, "airlock", nil).obj(t), "fields", "issuelinks").([]any)[0]
 	for _, c := range []struct {
 		name      string

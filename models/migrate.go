@@ -82,6 +82,9 @@ var Migrations = []Migration{
 	{Version: 11, Name: "sub-task structure per twin (parents, copy side)", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&TwinStructure{})
 	}},
+	{Version: 12, Name: "issue link twins, links kept home per twin", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&LinkTwin{}, &Twin{})
+	}},
 	{Version: 13, Name: "worklog twins", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&WorklogTwin{})
 	}},

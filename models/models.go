@@ -148,8 +148,12 @@ type Twin struct {
 	LeaseUntil             *time.Time
 	LocalCommentsKeptHome  int `gorm:"not null;default:0"`
 	RemoteCommentsKeptHome int `gorm:"not null;default:0"`
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// LinksKeptHome counts, per side, the issue links of this twin's issues that stayed on their
+	// side at the last link sync because their other end is not shared (migration 12).
+	LocalLinksKeptHome  int `gorm:"not null;default:0"`
+	RemoteLinksKeptHome int `gorm:"not null;default:0"`
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // CommentTwin maps a comment on one side to its copy on the other.
@@ -255,7 +259,7 @@ type Event struct {
 	ConnectionID uint      `gorm:"not null;index:ix_ev_conn,priority:1"`
 	At           time.Time `gorm:"not null;index;index:ix_ev_twin,priority:2;index:ix_ev_conn,priority:2"`
 	Direction    string    `gorm:"size:20;not null"`
-	Kind         string    `gorm:"size:20;not null"` // create, field, comment, attachment, status, delete, link
+	Kind         string    `gorm:"size:20;not null"` // create, field, comment, attachment, status, delete, link, issuelink
 	Field        string    `gorm:"size:200"`
 	OldValue     string    `gorm:"type:text"`
 	NewValue     string    `gorm:"type:text"`

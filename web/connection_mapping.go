@@ -48,6 +48,7 @@ type mappingInput struct {
 	Notify        bool
 	Worklogs      worklogInput
 	Structure     engine.StructureRules // sub-tasks and epics (web/mapping_structure.go)
+	Links         linkInput
 }
 
 // ruleInput is one row of the field table.
@@ -81,6 +82,7 @@ func mappingOf(cn *models.Connection, r engine.Rules) mappingInput {
 	}
 	in.UsersReviewed = r.Users.Map != nil
 	in.Structure = r.Structure
+	in.Links = linkInputOf(r.Links)
 	for _, f := range r.Fields {
 		in.Rows = append(in.Rows, ruleInput{Name: f.Name, Kind: f.Kind, Local: f.Local, Remote: f.Remote, Dir: f.Direction,
 			Default: f.Default, Values: f.Values, ReverseValues: f.ReverseValues, Reviewed: f.Values != nil, FirstSync: f.FirstSync})
@@ -104,6 +106,7 @@ func readMapping(c echo.Context, stored engine.Rules) (mappingInput, string, err
 		Mentions: on("comments_mentions"), AttachmentsOn: on("attachments_on"), MaxMiB: get("attachments_max"),
 		Resolution: get("resolution"), Conflict: get("conflict"), Deletion: get("deletion"), Notify: on("notify_users"), Worklogs: readWorklogInput(form),
 		Structure: readStructure(form)}
+	in.Links = readLinkInput(form)
 	ls, rs := form["user_l"], form["user_r"]
 	for i, l := range ls {
 		in.UsersSeen = append(in.UsersSeen, l)
@@ -288,6 +291,7 @@ func buildRules(in mappingInput, meta [2]sideMeta, stored *engine.Rules) (engine
 		}
 	}
 	r.Attachments.Enabled = in.AttachmentsOn
+	r.Links = in.Links.rules()
 	if in.MaxMiB != "" {
 		v, err := strconv.ParseFloat(in.MaxMiB, 64)
 		switch {
@@ -499,6 +503,7 @@ func (s *Server) renderMapping(c echo.Context, status int, cn *models.Connection
 		f.Rows = append(f.Rows, v)
 	}
 	f.Users, f.LocalUsers, f.RemoteUsers = userPairs(in, meta[0].Users, meta[1].Users)
+	f.Links = s.mappingLinks(c.Request().Context(), in.Links, local, remote)
 	title := cn.Name + ": mapping"
 	return Render(c, status, views.ConnectionMapping(s.page(c, title, RouteConnections), f))
 }

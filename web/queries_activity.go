@@ -14,7 +14,7 @@ import (
 )
 
 // activityKinds are the event kinds the engine records, in the order the filter offers them.
-var activityKinds = []string{"create", "field", "status", "comment", "attachment", "worklog", "user", "delete", "link"}
+var activityKinds = []string{"create", "field", "status", "comment", "attachment", "worklog", "user", "delete", "link", "issuelink"}
 
 // activityFilter is the Activity page's filter, validated; the CSV download uses the same.
 type activityFilter struct {

@@ -87,6 +87,9 @@ func (s *Server) twinView(c echo.Context, live bool) (views.TwinView, error) {
 	}
 	v.Chain = s.twinChain(ctx, tw, &v)
 	v.Worklogs = s.twinWorklogs(ctx, tw, &v)
+	if v.Links, err = s.twinLinks(ctx, tw, li.Name, ri.Name); err != nil {
+		return v, err
+	}
 	if err := s.twinRecords(ctx, tw, &v); err != nil {
 		return v, err
 	}

@@ -28,7 +28,8 @@ func TestIssueLinks(t *testing.T) {
 		b := e.create(t, "link destination", nil)
 		ua, ub := e.updated(t, a.Key), e.updated(t, b.Key)
 		e.tick()
-		in := jira.IssueLinkInput{Type: jira.IssueLinkType{Name: "Blocks"}, OutwardIssue: jira.IssueRefInput{Key: a.Key}, InwardIssue: jira.IssueRefInput{Key: b.Key}}
+		// "a blocks b": Jira reads the request as "inwardIssue <outward> outwardIssue".
+		in := jira.IssueLinkInput{Type: jira.IssueLinkType{Name: "Blocks"}, InwardIssue: jira.IssueRefInput{Key: a.Key}, OutwardIssue: jira.IssueRefInput{Key: b.Key}}
 		e.rec.Reset()
 		if err := e.c.CreateIssueLink(e.ctx, in); err != nil {
 			t.Fatal(err)
@@ -75,8 +76,8 @@ func TestIssueLinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.OutwardIssue == nil || l.OutwardIssue.Key != a.Key || l.InwardIssue == nil || l.InwardIssue.Key != b.Key || l.Type.ID != blocks.ID {
-			t.Errorf("issueLink %s = %+v, want outward %s inward %s", la[0].ID, l, a.Key, b.Key)
+		if l.InwardIssue == nil || l.InwardIssue.Key != a.Key || l.OutwardIssue == nil || l.OutwardIssue.Key != b.Key || l.Type.ID != blocks.ID {
+			t.Errorf("issueLink %s = %+v, want inward %s outward %s", la[0].ID, l, a.Key, b.Key)
 		}
 		if err := e.c.DeleteIssueLink(e.ctx, la[0].ID); err != nil {
 			t.Fatal(err)
