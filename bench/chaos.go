@@ -234,6 +234,7 @@ func Chaos(ctx context.Context, cfg Config, o ChaosOptions) (*Report, error) {
 	}
 	setFaults(w, o, true)
 	ops := NewOps(people, o.Seed).WithServiceDesk()
+	ops.Structure = true
 	var opsLog []string
 	ops.Logf = func(format string, args ...any) {
 		if len(opsLog) < 20 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -22,7 +23,8 @@ import (
 // chaos`: random operations of people on A and B, the wait for a quiet state, and the check that
 // every chain A <-> AB <-> B agrees with nothing lost or duplicated.
 
-// ConvergeRules shares a field of every mapped kind, comments and attachments. Severity (a
+// ConvergeRules shares a field of every mapped kind, comments, attachments, issue links and
+// worklogs. Severity (a
 // select) goes through a value map that swaps S1 and S2 on A's connection, and priority one that
 // swaps High and Highest on B's, so "equal" is checked after the value maps.
 func ConvergeRules(local string) engine.Rules {
@@ -39,6 +41,10 @@ func ConvergeRules(local string) engine.Rules {
 		engine.FieldRule{Name: "assignee", Kind: engine.KindUser, Local: "assignee", Remote: "assignee"},
 		engine.FieldRule{Name: "reviewer", Kind: engine.KindUser, Local: "customfield_10105", Remote: "customfield_10105"},
 	)
+	// Structure (issue 14): sub-tasks are in scope (every issue type is), issue links and
+	// worklogs travel.
+	r.Links.Enabled = true
+	r.Worklogs.Enabled = true
 	for i := range r.Fields {
 		f := &r.Fields[i]
 		switch {
@@ -383,7 +389,7 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 		}
 	}
 	if err != nil {
-		if jira.IsNotFound(err) {
+		if jira.IsNotFound(err) || errors.Is(err, errNoOp) {
 			return
 		}
 		o.failed++

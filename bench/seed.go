@@ -110,8 +110,9 @@ func (w *World) Seed(ctx context.Context, inst string, s SeedSpec) (*Seeded, err
 		g := newGroup(ctx, s.Parallel)
 		for n := 1; n < len(out.Keys); n++ {
 			g.Go(func() error {
+				// Jira reads inwardIssue as the source: Keys[n] blocks Keys[n-1].
 				err := c.CreateIssueLink(g.ctx, jira.IssueLinkInput{Type: jira.IssueLinkType{Name: "Blocks"},
-					OutwardIssue: jira.IssueRefInput{Key: out.Keys[n]}, InwardIssue: jira.IssueRefInput{Key: out.Keys[n-1]}})
+					InwardIssue: jira.IssueRefInput{Key: out.Keys[n]}, OutwardIssue: jira.IssueRefInput{Key: out.Keys[n-1]}})
 				if err != nil {
 					return fmt.Errorf("seed link %s blocks %s: %w", out.Keys[n], out.Keys[n-1], err)
 				}

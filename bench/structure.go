@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,9 @@ import (
 // agrees on its parent, its links (between twinned issues, by type and direction) and its
 // worklogs (started and seconds exact, comment content).
 
+// errNoOp is a structure operation that found nothing to do (it is not counted).
+var errNoOp = errors.New("nothing to do")
+
 // structureOp applies one structure operation of the given kind on key; kinds are
 // "subtask", "link-add", "link-remove", "worklog-add", "worklog-edit" and "worklog-delete".
 func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind string, op int) error {
@@ -26,7 +30,7 @@ func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind s
 			return err
 		}
 		if it, _ := is.IssueType(); it != nil && it.Subtask {
-			return nil // a sub-task has no sub-tasks
+			return errNoOp // a sub-task has no sub-tasks
 		}
 		var ci *jira.CreatedIssue
 		err = Try(ctx, "sub-task of "+key, func() (err error) {
@@ -43,12 +47,13 @@ func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind s
 	case "link-add":
 		other := pick(r, o.keys[inst])
 		if other == key {
-			return nil
+			return errNoOp
 		}
 		typ := pick(r, []string{"Blocks", "Relates"})
 		return Try(ctx, "link "+key+" "+other, func() error {
+			// "key <outward> other": Jira reads inwardIssue as the link's source.
 			return c.CreateIssueLink(ctx, jira.IssueLinkInput{Type: jira.IssueLinkType{Name: typ},
-				OutwardIssue: jira.IssueRefInput{Key: key}, InwardIssue: jira.IssueRefInput{Key: other}})
+				InwardIssue: jira.IssueRefInput{Key: key}, OutwardIssue: jira.IssueRefInput{Key: other}})
 		})
 	case "link-remove":
 		is, err := o.read(ctx, c, key)
@@ -57,7 +62,7 @@ func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind s
 		}
 		ls, _ := is.IssueLinks()
 		if len(ls) == 0 {
-			return nil
+			return errNoOp
 		}
 		l := pick(r, ls)
 		err = Try(ctx, "unlink "+key, func() error { return c.DeleteIssueLink(ctx, l.ID) })
@@ -91,7 +96,7 @@ func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind s
 			}
 		}
 		if len(own) == 0 {
-			return nil
+			return errNoOp
 		}
 		w := pick(r, own)
 		if kind == "worklog-delete" {

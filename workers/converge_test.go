@@ -244,6 +244,7 @@ func TestConvergenceUnderFaults(t *testing.T) {
 
 	w.faults(true)
 	ops := bench.NewOps(w.users, seed)
+	ops.Structure = true
 	ops.Logf = t.Logf
 	for op := range convergeOps {
 		ops.Apply(ctx, op)
@@ -293,7 +294,7 @@ func TestConvergenceUnderFaults(t *testing.T) {
 		t.Errorf("divergent: %s", s)
 	}
 	if v.Chains != ops.Created() {
-		t.Errorf("%d chains, people created %d issues", v.Chains, ops.Created())
+		t.Errorf("%d chains, people created %d issues (issues per instance: %v)", v.Chains, ops.Created(), v.Issues)
 	}
 	if t.Failed() {
 		dump()
