@@ -18,6 +18,10 @@ type BulkOptions struct {
 	Issues      int
 	Comments    int // per issue
 	Attachments int // in total
+	// Subtasks and Worklogs per issue, and Links (each issue blocks the one seeded before it):
+	// the structure variant of issue 14.
+	Subtasks, Worklogs int
+	Links              bool
 	// Timeout bounds the wait for everything to reach B.
 	Timeout time.Duration
 	// PollInterval of every connection side (0 = the default 5 s): node B finds the relay's new
@@ -48,6 +52,7 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 	defer w.Close()
 	cfg = w.Cfg
 	r := newReport("bulk", map[string]any{"issues": o.Issues, "comments_per_issue": o.Comments, "attachments": o.Attachments,
+		"subtasks_per_issue": o.Subtasks, "worklogs_per_issue": o.Worklogs, "links": o.Links,
 		"latency": cfg.Latency.String(), "cap": cfg.Cap, "topology": "split", "db": dbKind(cfg), "queue": queueKind(cfg),
 		"worker_concurrency": cfg.WorkerConcurrency, "sweep": cfg.SweepEvery.String()})
 
@@ -55,7 +60,8 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 	// (which look back only a couple of minutes) leave them to the bulk sync.
 	w.Sim.Instance("A").Knobs().AdvanceClock(-time.Hour)
 	t0 := time.Now()
-	seeded, err := w.Seed(ctx, "A", SeedSpec{Issues: o.Issues, Comments: o.Comments, Attachments: o.Attachments, Prefix: "Bulk"})
+	seeded, err := w.Seed(ctx, "A", SeedSpec{Issues: o.Issues, Comments: o.Comments, Attachments: o.Attachments, Prefix: "Bulk",
+		Subtasks: o.Subtasks, Worklogs: o.Worklogs, Links: o.Links})
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +71,8 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 	w.Throttle()
 
 	rules := engine.DefaultRules()
+	rules.Worklogs.Enabled = o.Worklogs > 0
+	rules.Links.Enabled = o.Links
 	half := max(cfg.Cap/2, 1) // the relay's cap is shared by the two nodes
 	na, err := w.StartNode(ctx, NodeSpec{Name: "A", Pairs: [][2]string{{"A", "AB"}}, PollInterval: o.PollInterval, Rules: rules, Budget: map[string]int{"AB": half}})
 	if err != nil {
@@ -87,6 +95,12 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 
 	wantComments := int64(o.Issues * o.Comments)
 	wantAtt := int64(min(o.Attachments, o.Issues))
+	wantIssues := int64(o.Issues * (1 + o.Subtasks)) // sub-tasks are issues too
+	wantWorklogs := int64(o.Issues * o.Worklogs)
+	wantLinks := int64(0)
+	if o.Links {
+		wantLinks = int64(o.Issues - 1)
+	}
 	var hop1At time.Duration
 	lastLog := time.Now()
 	err = waitUntil(ctx, o.Timeout, 250*time.Millisecond, "every issue in B", func() (bool, error) {
@@ -94,7 +108,7 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 		if err != nil {
 			return false, err
 		}
-		if hop1At == 0 && la >= int64(o.Issues) {
+		if hop1At == 0 && la >= wantIssues {
 			hop1At = time.Since(start)
 		}
 		lb, err := linked(ctx, nb.DB, nb.Conns["B-AB"].ID)
@@ -102,12 +116,13 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 			return false, err
 		}
 		ca, cb, aa, ab := childTwins(ctx, na.DB), childTwins(ctx, nb.DB), attTwins(ctx, na.DB), attTwins(ctx, nb.DB)
+		wb, lb2 := worklogTwins(ctx, nb.DB), linkTwins(ctx, nb.DB)
 		if time.Since(lastLog) > 10*time.Second {
 			lastLog = time.Now()
 			progress(fmt.Sprintf("%s: A->AB %d issues %d comments %d attachments; AB->B %d issues %d comments %d attachments; load %s",
 				time.Since(start).Round(time.Second), la, ca, aa, lb, cb, ab, loadAvg()))
 		}
-		return lb >= int64(o.Issues) && cb >= wantComments && ab >= wantAtt, nil
+		return lb >= wantIssues && cb >= wantComments && ab >= wantAtt && wb >= wantWorklogs && lb2 >= wantLinks, nil
 	})
 	elapsed := time.Since(start)
 	var ru1 syscall.Rusage
@@ -122,17 +137,23 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 	// metadata come with it) and one ledger property PUT on it, one create on the target (the
 	// ledger property rides in it) and one POST per comment; per attachment one download and
 	// one upload.
-	n, c, a := o.Issues, o.Comments, int(wantAtt)
+	// Sub-tasks count as issues; per worklog and per link one POST on the target of each hop
+	// (the source's worklogs and links come with its GET).
+	n, c, a := int(wantIssues), o.Issues*o.Comments, int(wantAtt)
+	wl, lk := int(wantWorklogs), int(wantLinks)
 	pages := int(math.Ceil(float64(n) / 1000))
 	minCalls := map[string]int{
 		"A":  pages + 2*n + a,
-		"AB": (1+c)*n + a + pages + 2*n + a,
-		"B":  (1+c)*n + a,
+		"AB": n + c + wl + lk + a + pages + 2*n + a,
+		"B":  n + c + wl + lk + a,
 	}
 	conc := w.Concurrency()
 	bound := time.Duration(0)
 	names := []string{"A", "AB", "B"}
 	r.add("issues in B", fmt.Sprintf("%d of %d", countB(ctx, nb), n), "", nil)
+	if wl+lk > 0 {
+		r.add("worklogs and links in B", fmt.Sprintf("%d of %d worklogs, %d of %d links", worklogTwins(ctx, nb.DB), wl, linkTwins(ctx, nb.DB), lk), "", nil)
+	}
 	r.add("time until all in B", secs(elapsed), "<= 1200 s", ptr(err == nil && elapsed <= 20*time.Minute))
 	r.add("issues per second (end to end)", fmt.Sprintf("%.2f", float64(n)/elapsed.Seconds()), "", nil)
 	if hop1At > 0 {
@@ -187,6 +208,18 @@ func childTwins(ctx context.Context, db *models.DB) int64 {
 func attTwins(ctx context.Context, db *models.DB) int64 {
 	var n int64
 	db.WithContext(ctx).Model(&models.AttachmentTwin{}).Where("local_id IS NOT NULL AND remote_id IS NOT NULL AND deleted = ?", false).Count(&n)
+	return n
+}
+
+func worklogTwins(ctx context.Context, db *models.DB) int64 {
+	var n int64
+	db.WithContext(ctx).Model(&models.WorklogTwin{}).Where("local_id IS NOT NULL AND remote_id IS NOT NULL AND deleted = ?", false).Count(&n)
+	return n
+}
+
+func linkTwins(ctx context.Context, db *models.DB) int64 {
+	var n int64
+	db.WithContext(ctx).Model(&models.LinkTwin{}).Where("local_link_id IS NOT NULL AND remote_link_id IS NOT NULL").Count(&n)
 	return n
 }
 

@@ -25,7 +25,7 @@ const Help = "Usage: airlock bench SCENARIO [flags]\n" +
 	"Common flags: --latency 25ms --cap 8 (per emulated Jira), --sweep (default AIRLOCK_SWEEP_INTERVAL),\n" +
 	"--workers (default AIRLOCK_WORKER_CONCURRENCY), -v (progress on stderr), --cpuprofile FILE. Per scenario:\n" +
 	"  lag    --duration 2m --intervals 2s,5s --topologies split,single --pool 40 --sequential\n" +
-	"  bulk   --issues 10000 --comments 7 --attachments 500 --interval 5s --timeout 60m\n" +
+	"  bulk   --issues 10000 --comments 7 --attachments 500 --interval 5s --timeout 60m [--subtasks 2 --links --worklogs 3]\n" +
 	"  calls  --idle 1m --changes 10 --interval 5s\n" +
 	"  scale  --twins 100000 --errors 10000 --changed 20\n" +
 	"  chaos  --ops 2000 --kills 10 --redis-restarts 1 --db-restarts 1 --procs 2 --seed N: convergence with worker\n" +
@@ -82,6 +82,9 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 		fs.IntVar(&o.Issues, "issues", 10000, "issues in A")
 		fs.IntVar(&o.Comments, "comments", 7, "comments per issue")
 		fs.IntVar(&o.Attachments, "attachments", 500, "attachments in A (one per issue on the first issues)")
+		fs.IntVar(&o.Subtasks, "subtasks", 0, "sub-tasks per issue")
+		fs.IntVar(&o.Worklogs, "worklogs", 0, "worklogs per issue")
+		fs.BoolVar(&o.Links, "links", false, "link each issue to the one before it (Blocks)")
 		fs.DurationVar(&o.Timeout, "timeout", 60*time.Minute, "give up waiting after this long")
 		fs.DurationVar(&o.PollInterval, "interval", 5*time.Second, "poll interval of every connection side")
 		run = func(ctx context.Context, cfg Config, p func(string)) (*Report, error) {

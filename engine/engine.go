@@ -91,11 +91,13 @@ type caches struct {
 	users     map[string]userHit             // instance + "\x00" + name or "@"+email
 	options   map[string]map[string][]string // instance/project/issuetype -> field id -> option values
 	projTypes map[string]string              // base URL + "\x00" + project key -> projectTypeKey
+	linkTypes map[string]linkTypesEntry      // base URL -> the issue link type names read last
 }
 
 func (e *Engine) caches() *caches {
 	e.cacheOnce.Do(func() {
-		e.cache = &caches{users: map[string]userHit{}, options: map[string]map[string][]string{}, projTypes: map[string]string{}}
+		e.cache = &caches{users: map[string]userHit{}, options: map[string]map[string][]string{}, projTypes: map[string]string{},
+			linkTypes: map[string]linkTypesEntry{}}
 	})
 	return e.cache
 }

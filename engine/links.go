@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm/clause"
 
@@ -372,23 +373,45 @@ func (r *linkRun) record(ctx context.Context, row *models.LinkTwin) error {
 	return nil
 }
 
-// typeExists reports whether side s has a link type of that name (read once per run).
+// linkTypesTTL is how long an instance's issue link types are kept between reads; a name that
+// is not among them is read again at once (an admin may just have added it).
+const linkTypesTTL = 5 * time.Minute
+
+// linkTypesEntry is the issue link type names of one instance, as read at a time.
+type linkTypesEntry struct {
+	names map[string]bool
+	at    time.Time
+}
+
+// typeExists reports whether side s has a link type of that name. The types are read once per
+// instance and kept for linkTypesTTL (a bulk sync of a thousand linked issues reads them once,
+// not once per issue); a name missing from a kept list is looked up again before it counts as
+// missing.
 func (r *linkRun) typeExists(ctx context.Context, s *Side, name string) (bool, error) {
-	if r.types[s] == nil {
-		lj, err := linkClient(s)
-		if err != nil {
-			return false, err
-		}
-		ts, err := lj.IssueLinkTypes(ctx)
-		if err != nil {
-			return false, fmt.Errorf("link types of %s: %w", s.Name, err)
-		}
-		r.types[s] = map[string]bool{}
-		for _, t := range ts {
-			r.types[s][t.Name] = true
-		}
+	c, key := r.e.caches(), strings.TrimRight(s.Jira.BaseURL(), "/")
+	c.mu.Lock()
+	ent, ok := c.linkTypes[key]
+	c.mu.Unlock()
+	if ok && time.Since(ent.at) < linkTypesTTL && (ent.names[name] || r.types[s] != nil) {
+		return ent.names[name], nil
 	}
-	return r.types[s][name], nil
+	lj, err := linkClient(s)
+	if err != nil {
+		return false, err
+	}
+	ts, err := lj.IssueLinkTypes(ctx)
+	if err != nil {
+		return false, fmt.Errorf("link types of %s: %w", s.Name, err)
+	}
+	ent = linkTypesEntry{names: map[string]bool{}, at: time.Now()}
+	for _, t := range ts {
+		ent.names[t.Name] = true
+	}
+	c.mu.Lock()
+	c.linkTypes[key] = ent
+	c.mu.Unlock()
+	r.types[s] = ent.names // read fresh in this run: a missing name is missing
+	return ent.names[name], nil
 }
 
 func linkClient(s *Side) (linkJira, error) {
