@@ -40,6 +40,37 @@ func commentOptionsOf(rules string) commentOptions {
 // withCommentOptions writes the choices into a rules document and leaves everything else in it
 // as it was (an empty document stands for the default rules).
 func withCommentOptions(rules string, o commentOptions) (string, error) {
+	return editRulesDoc(rules, func(doc map[string]json.RawMessage) error {
+		var comments map[string]json.RawMessage
+		if raw, ok := doc["comments"]; ok && string(raw) != "null" {
+			if err := json.Unmarshal(raw, &comments); err != nil {
+				return fmt.Errorf("read comment rules: %w", err)
+			}
+		}
+		if comments == nil {
+			comments = map[string]json.RawMessage{}
+		}
+		for key, on := range map[string]bool{"internal_to_remote": o.InternalToRemote, "internal_to_local": o.InternalToLocal,
+			"public_on_local": o.PublicOnLocal, "public_on_remote": o.PublicOnRemote} {
+			if on {
+				comments[key] = json.RawMessage("true")
+			} else {
+				delete(comments, key) // omitempty: off is the absence
+			}
+		}
+		raw, err := json.Marshal(comments)
+		if err != nil {
+			return fmt.Errorf("encode comment rules: %w", err)
+		}
+		doc["comments"] = raw
+		return nil
+	})
+}
+
+// editRulesDoc lets edit change a rules document's top-level keys and leaves everything else in
+// it as it was, byte for byte (an empty document stands for the default rules): a page that owns
+// one block of the rules never drops another page's.
+func editRulesDoc(rules string, edit func(doc map[string]json.RawMessage) error) (string, error) {
 	if strings.TrimSpace(rules) == "" {
 		b, err := json.Marshal(engine.DefaultRules())
 		if err != nil {
@@ -51,28 +82,9 @@ func withCommentOptions(rules string, o commentOptions) (string, error) {
 	if err := json.Unmarshal([]byte(rules), &doc); err != nil {
 		return "", fmt.Errorf("read rules: %w", err)
 	}
-	var comments map[string]json.RawMessage
-	if raw, ok := doc["comments"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &comments); err != nil {
-			return "", fmt.Errorf("read comment rules: %w", err)
-		}
+	if err := edit(doc); err != nil {
+		return "", err
 	}
-	if comments == nil {
-		comments = map[string]json.RawMessage{}
-	}
-	for key, on := range map[string]bool{"internal_to_remote": o.InternalToRemote, "internal_to_local": o.InternalToLocal,
-		"public_on_local": o.PublicOnLocal, "public_on_remote": o.PublicOnRemote} {
-		if on {
-			comments[key] = json.RawMessage("true")
-		} else {
-			delete(comments, key) // omitempty: off is the absence
-		}
-	}
-	raw, err := json.Marshal(comments)
-	if err != nil {
-		return "", fmt.Errorf("encode comment rules: %w", err)
-	}
-	doc["comments"] = raw
 	out, err := json.Marshal(doc)
 	if err != nil {
 		return "", fmt.Errorf("encode rules: %w", err)

@@ -145,27 +145,14 @@ func readLevelMap(c echo.Context) map[string]string {
 // withSecurityRules writes the level map into a rules document and leaves everything else in it
 // as it was (an empty document stands for the default rules).
 func withSecurityRules(rules string, sr engine.SecurityRules) (string, error) {
-	if strings.TrimSpace(rules) == "" {
-		b, err := json.Marshal(engine.DefaultRules())
+	return editRulesDoc(rules, func(doc map[string]json.RawMessage) error {
+		raw, err := json.Marshal(sr)
 		if err != nil {
-			return "", fmt.Errorf("encode default rules: %w", err)
+			return fmt.Errorf("encode security rules: %w", err)
 		}
-		rules = string(b)
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(rules), &doc); err != nil {
-		return "", fmt.Errorf("read rules: %w", err)
-	}
-	raw, err := json.Marshal(sr)
-	if err != nil {
-		return "", fmt.Errorf("encode security rules: %w", err)
-	}
-	doc["security"] = raw
-	out, err := json.Marshal(doc)
-	if err != nil {
-		return "", fmt.Errorf("encode rules: %w", err)
-	}
-	return string(out), nil
+		doc["security"] = raw
+		return nil
+	})
 }
 
 func (s *Server) connectionSecuritySave(c echo.Context) error {
