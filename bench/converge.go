@@ -389,7 +389,11 @@ func (o *Ops) Apply(ctx context.Context, op int) {
 		}
 	}
 	if err != nil {
-		if jira.IsNotFound(err) || errors.Is(err, errNoOp) {
+		if errors.Is(err, errNoOp) {
+			o.counts["noop"]++ // applied, with nothing to do (a sub-task of a sub-task, nothing to unlink)
+			return
+		}
+		if jira.IsNotFound(err) {
 			return
 		}
 		o.failed++

@@ -35,7 +35,7 @@ func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind s
 		var ci *jira.CreatedIssue
 		err = Try(ctx, "sub-task of "+key, func() (err error) {
 			ci, err = c.CreateIssue(ctx, jira.IssueInput{Fields: map[string]any{
-				"project": map[string]string{"key": strings.SplitN(key, "-", 2)[0]}, "issuetype": map[string]string{"name": "Sub-task"},
+				"project": map[string]string{"key": projectOf(key)}, "issuetype": map[string]string{"name": "Sub-task"},
 				"parent": map[string]string{"key": key}, "summary": fmt.Sprintf("sub-task %d of %s on %s", op, key, inst)}})
 			return err
 		})
@@ -45,7 +45,18 @@ func (o *Ops) structureOp(ctx context.Context, c *jira.Client, inst, key, kind s
 		}
 		return err
 	case "link-add":
+		// Mostly within the project (the same connection, where links travel); now and then to
+		// another project's issue, whose link stays home: Verify compares links within a project.
+		var same []string
+		for _, k := range o.keys[inst] {
+			if projectOf(k) == projectOf(key) && k != key {
+				same = append(same, k)
+			}
+		}
 		other := pick(r, o.keys[inst])
+		if len(same) > 0 && r.IntN(5) != 0 {
+			other = pick(r, same)
+		}
 		if other == key {
 			return errNoOp
 		}
@@ -131,6 +142,8 @@ func (o *Ops) read(ctx context.Context, c *jira.Client, key string) (*jira.Issue
 	return is, err
 }
 
+func projectOf(key string) string { p, _, _ := strings.Cut(key, "-"); return p }
+
 // worklogText is how Verify compares worklogs: started (UTC, to the second), exact seconds and
 // the comment's content without a copy's attribution line.
 func worklogText(started time.Time, secs int64, comment string) string {
@@ -142,12 +155,14 @@ func structureState(ctx context.Context, c *jira.Client, st *issueState) error {
 	if p, ok := st.issue.Parent(); ok && p != nil {
 		st.parent = p.ID
 	}
+	// Links travel between issues of one connection (here: one project); a link to another
+	// project's issue stays home, so only links within the project are compared.
 	ls, _ := st.issue.IssueLinks()
 	for _, l := range ls {
 		switch {
-		case l.OutwardIssue != nil:
+		case l.OutwardIssue != nil && projectOf(l.OutwardIssue.Key) == projectOf(st.issue.Key):
 			st.links = append(st.links, linkEnd{typ: l.Type.Name, outward: true, other: l.OutwardIssue.ID})
-		case l.InwardIssue != nil:
+		case l.InwardIssue != nil && projectOf(l.InwardIssue.Key) == projectOf(st.issue.Key):
 			st.links = append(st.links, linkEnd{typ: l.Type.Name, other: l.InwardIssue.ID})
 		}
 	}
