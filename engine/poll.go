@@ -83,14 +83,9 @@ func (e *Engine) Poll(ctx context.Context, connID uint, side string) (*PollResul
 		return nil, err
 	}
 	start := e.now()
-	var due *time.Time
-	var wmDue models.Watermark
-	if e.DB.WithContext(ctx).Select("next_poll_at").Where("connection_id = ? AND side = ?", connID, side).Limit(1).Find(&wmDue).Error == nil {
-		due = wmDue.NextPollAt
-	}
 	res, err := e.poll(ctx, l, side)
 	now := e.now()
-	next := nextPoll(due, start, now, e.PollInterval(l.Conn))
+	next := nextPoll(start, now, e.PollInterval(l.Conn), l.inst(side).Role == models.RoleRelay)
 	upd := map[string]any{"last_poll_at": now, "next_poll_at": next}
 	if err != nil {
 		upd["last_error"] = clip(err.Error())
@@ -120,16 +115,25 @@ func (e *Engine) Poll(ctx context.Context, connID uint, side string) (*PollResul
 	return res, nil
 }
 
-// nextPoll is when a side polled now (started at start, due at due) is due again: one interval
-// after it was due, so polls keep their period however long each one takes and however late the
-// sweeper saw it; one interval after it started when it ran far behind (more than an interval
-// late, or never scheduled), and never in the past.
-func nextPoll(due *time.Time, start, now time.Time, interval time.Duration) time.Time {
-	next := start.Add(interval)
-	if due != nil && !due.After(start) && start.Sub(*due) < interval {
-		next = due.Add(interval)
+// nextPoll is when a side whose poll started at start (and ended at now) is due again. Polls
+// keep to a grid of the interval on the wall clock, so a side polls every interval however long
+// each poll takes and however late the sweeper saw it: private sides at whole multiples of the
+// interval, relay sides half an interval later. Two nodes never talk, but their clocks agree
+// (NTP), so a change node A carries to the relay right after its poll of A is found by node B's
+// poll of the relay half an interval later, instead of a whole interval later when both poll
+// in step (the fixed second hop measured by `bench lag`).
+func nextPoll(start, now time.Time, interval time.Duration, relay bool) time.Time {
+	var offset time.Duration
+	if relay {
+		offset = interval / 2
 	}
-	return later(next, now)
+	// The grid point this poll belongs to (the last one at or before its start), plus one.
+	slot := start.Add(-offset).Truncate(interval).Add(offset)
+	next := slot.Add(interval)
+	for !next.After(now) { // a poll longer than the interval: the next free slot
+		next = next.Add(interval)
+	}
+	return next
 }
 
 func (e *Engine) ensureWatermark(ctx context.Context, connID uint, side string) error {
