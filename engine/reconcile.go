@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -54,6 +55,9 @@ func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
 	}
 	l = l.withoutSkipped(&tw)
 	if err := e.reconcile(ctx, l, &tw); err != nil {
+		if errors.Is(err, ErrTwinBusy) {
+			return ErrTwinBusy // a parent or epic to sync first is held by another run: wait, no error
+		}
 		return e.fail(ctx, l, &tw, err)
 	}
 	return nil

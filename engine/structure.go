@@ -121,7 +121,10 @@ func (e *Engine) ensureTwin(ctx context.Context, p *Pair, side, id, key, what st
 	e.log().Info("syncing first", "what", what, "issue", key, "twin", tw.ID)
 	rerr := e.Reconcile(context.WithValue(ctx, structureDepthKey{}, depth+1), tw.ID)
 	if errors.Is(rerr, ErrTwinBusy) {
-		return "", "", transientError("%s %s is being synced by another run; this issue follows it", what, key)
+		// Not an error: the run that holds the parent (or, after a crash, its lease running out)
+		// decides. This twin stays dirty, unchanged, and the sweeper brings it back in a few
+		// seconds; no backoff grows meanwhile.
+		return "", "", fmt.Errorf("%s %s is being synced by another run; this issue follows it: %w", what, key, ErrTwinBusy)
 	}
 	if tw, err = e.twinOf(ctx, p.Conn.ID, side, id); err != nil {
 		return "", "", err

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 	"testing"
@@ -666,5 +667,53 @@ func TestStructureEpicOutOfScopeStaysHome(t *testing.T) {
 		if strings.Contains(e.Body, "Private") || strings.Contains(e.Body, ep.Key) {
 			t.Errorf("the private epic left A: %s %s %s", e.Method, e.Path, e.Body)
 		}
+	}
+}
+
+// TestStructureParentHeldByADeadRunIsAWaitNotAnError: the parent's twin is leased by a run that
+// died (a worker killed mid-sync). The sub-task waits for it without an error, a backoff or a
+// quarantine, and follows its parent as soon as the lease runs out. Before, the wait was a
+// transient error whose backoff grew past the chaos smoke test's bound (found by CI).
+func TestStructureParentHeldByADeadRunIsAWaitNotAnError(t *testing.T) {
+	base := newSimWorld(t)
+	w := &structWorld{simWorld: base, byConn: map[string]*syncNode{}}
+	n := w.newNode(structureRules(), nil, [2]string{"A", "AB"})
+	w.nodes, w.byConn["A-AB"] = []*syncNode{n}, n
+	w.settle()
+	parent := w.createIssue("A", map[string]any{"summary": "parent"})
+	sub := w.subtask("A", parent.Key, "child")
+	n.pollAll()
+	ptw, ctw := n.twinOf(parent.Key), n.twinOf(sub.Key)
+	if ptw == nil || ctw == nil {
+		t.Fatal("the poll made no pending twins")
+	}
+	// A dead run holds the parent.
+	until := time.Now().Add(time.Minute)
+	if err := n.db.Model(&models.Twin{}).Where("id = ?", ptw.ID).Updates(map[string]any{"lease_token": "dead-run", "lease_until": until}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := n.e.Reconcile(w.ctx, ctw.ID); !errors.Is(err, ErrTwinBusy) {
+		t.Fatalf("child reconcile while the parent is held: %v, want a wait (ErrTwinBusy)", err)
+	}
+	got := n.twinOf(sub.Key)
+	if got.ErrorCount != 0 || got.LastError != "" || got.NextAttemptAt != nil || got.State != models.TwinPendingCreate || !got.Dirty {
+		t.Errorf("the wait left state %s dirty=%v errors=%d next=%v %q; want pending, dirty, no error, no backoff",
+			got.State, got.Dirty, got.ErrorCount, got.NextAttemptAt, got.LastError)
+	}
+	var errs int64
+	n.db.Model(&models.SyncError{}).Count(&errs)
+	if errs != 0 {
+		t.Errorf("%d sync errors recorded for a wait", errs)
+	}
+	// The lease runs out: the next dispatch syncs the parent first, then the child under it.
+	if err := n.db.Model(&models.Twin{}).Where("id = ?", ptw.ID).Update("lease_until", time.Now().Add(-time.Second)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := n.e.Reconcile(w.ctx, ctw.ID); err != nil {
+		t.Fatal(err)
+	}
+	abSub, abPar := n.peer(sub.Key), n.peer(parent.Key)
+	if abSub == "" || abPar == "" || parentKey(w.get("AB", abSub)) != abPar {
+		t.Errorf("after the lease ran out: sub %q parent %q (AB parent of sub %q)", abSub, abPar, parentKey(w.get("AB", abSub)))
 	}
 }
