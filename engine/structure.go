@@ -275,12 +275,23 @@ func (e *Engine) skipTwin(ctx context.Context, p *Pair, from, reason string) err
 // epicTarget returns the key of the twin of the epic src links to with key (on dst), syncing
 // the epic first when it has no twin yet; "" when the epic is gone or not shared.
 func (e *Engine) epicTarget(ctx context.Context, p *Pair, src *Side, key string) (string, error) {
-	ep, err := src.Jira.GetIssue(ctx, key, jira.GetIssueOptions{Fields: []string{"issuetype", "project", "summary"}})
+	ep, in, _, err := e.epicInScope(ctx, p, src, key)
+	if err != nil || !in {
+		return "", err
+	}
+	_, k, err := e.ensureTwin(ctx, p, src.Name, ep.ID, ep.Key, "epic")
+	return k, err
+}
+
+// epicInScope reads the epic an issue of src links to (by key) and tells whether it is in the
+// connection's scope on that side, and if not, why; a gone epic is out of scope with no reason.
+func (e *Engine) epicInScope(ctx context.Context, p *Pair, src *Side, key string) (ep *jira.Issue, in bool, why string, err error) {
+	ep, err = src.Jira.GetIssue(ctx, key, jira.GetIssueOptions{Fields: []string{"issuetype", "project"}})
 	if jira.IsNotFound(err) {
-		return "", nil
+		return nil, false, "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read epic %s: %w", key, err)
+		return nil, false, "", fmt.Errorf("read epic %s: %w", key, err)
 	}
 	typ, proj := "", ""
 	if t, ok := ep.IssueType(); ok && t != nil {
@@ -289,12 +300,8 @@ func (e *Engine) epicTarget(ctx context.Context, p *Pair, src *Side, key string)
 	if pr, ok := ep.Project(); ok && pr != nil {
 		proj = pr.Key
 	}
-	in, _, err := e.inScope(ctx, p, src.Name, ep.ID, proj, typ)
-	if err != nil || !in {
-		return "", err
-	}
-	_, k, err := e.ensureTwin(ctx, p, src.Name, ep.ID, ep.Key, "epic")
-	return k, err
+	in, why, err = e.inScope(ctx, p, src.Name, ep.ID, proj, typ)
+	return ep, in, why, err
 }
 
 // writeEpics puts the epic links a write sends into the update, translated to the target's
@@ -561,23 +568,12 @@ func (e *Engine) previewStructure(ctx context.Context, l *link, p *Pair, src *Si
 		if f.Kind != KindEpicLink || key == "" || !travels(f, src.Name) {
 			continue
 		}
-		ep, err := src.Jira.GetIssue(ctx, key, jira.GetIssueOptions{Fields: []string{"issuetype", "project"}})
-		if jira.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("read epic %s: %w", key, err)
-		}
-		typ, proj := "", ""
-		if t, ok := ep.IssueType(); ok && t != nil {
-			typ = t.Name
-		}
-		if pr, ok := ep.Project(); ok && pr != nil {
-			proj = pr.Key
-		}
-		in, why, err := e.inScope(ctx, p, src.Name, ep.ID, proj, typ)
+		ep, in, why, err := e.epicInScope(ctx, p, src, key)
 		if err != nil {
 			return err
+		}
+		if ep == nil {
+			continue // gone
 		}
 		if !in {
 			res.Notes = append(res.Notes, fmt.Sprintf("Epic %s is outside this connection's scope (%s): the epic link stays home, the copy has none.", key, why))
