@@ -22,45 +22,54 @@ import (
 // errors (and internal errors after a few attempts) quarantine it and come back as a
 // *TwinError with Quarantined set; the queue must not retry those.
 func (e *Engine) Reconcile(ctx context.Context, twinID uint) error {
+	_, err := e.ReconcileRan(ctx, twinID)
+	return err
+}
+
+// ReconcileRan is Reconcile that also says whether the reconcile ran: false with a nil error
+// when the twin was left alone (unlinked, quarantined, or its connection paused or not active).
+// Only a run that ran may close the twin's open errors: a skipped one proves nothing, and a
+// quarantined twin's data error must stay on the Errors page until someone retries it.
+func (e *Engine) ReconcileRan(ctx context.Context, twinID uint) (bool, error) {
 	var tw models.Twin
 	q := e.DB.WithContext(ctx).Limit(1).Find(&tw, twinID)
 	if q.Error != nil {
-		return fmt.Errorf("load twin %d: %w", twinID, q.Error)
+		return false, fmt.Errorf("load twin %d: %w", twinID, q.Error)
 	}
 	if q.RowsAffected == 0 || tw.State == models.TwinUnlinked || tw.State == models.TwinQuarantined {
-		return nil
+		return false, nil
 	}
 	ls, ctx, cancel, err := e.claimTwin(ctx, twinID)
 	defer cancel()
 	if err != nil {
-		return fmt.Errorf("twin %d: %w", twinID, err)
+		return false, fmt.Errorf("twin %d: %w", twinID, err)
 	}
 	if ls == nil {
-		return ErrTwinBusy // another run holds the twin; it stays dirty for the next dispatch
+		return false, ErrTwinBusy // another run holds the twin; it stays dirty for the next dispatch
 	}
 	defer ls.release(ctx)
 	// Re-read under the lease: the row may have moved while another run held it.
 	if err := e.DB.WithContext(ctx).First(&tw, twinID).Error; err != nil {
-		return fmt.Errorf("load twin %d: %w", twinID, err)
+		return false, fmt.Errorf("load twin %d: %w", twinID, err)
 	}
 	if tw.State == models.TwinUnlinked || tw.State == models.TwinQuarantined {
-		return nil
+		return false, nil
 	}
 	l, err := e.loadLink(ctx, tw.ConnectionID)
 	if err != nil {
-		return e.fail(ctx, nil, &tw, err)
+		return false, e.fail(ctx, nil, &tw, err)
 	}
 	if !l.Conn.Syncing() {
-		return nil // stays dirty until the connection resumes (or is activated)
+		return false, nil // stays dirty until the connection resumes (or is activated)
 	}
 	l = l.withoutSkipped(&tw)
 	if err := e.reconcile(ctx, l, &tw); err != nil {
 		if errors.Is(err, ErrTwinBusy) {
-			return ErrTwinBusy // a parent or epic to sync first is held by another run: wait, no error
+			return false, ErrTwinBusy // a parent or epic to sync first is held by another run: wait, no error
 		}
-		return e.fail(ctx, l, &tw, err)
+		return true, e.fail(ctx, l, &tw, err)
 	}
-	return nil
+	return true, nil
 }
 
 // fail records a reconcile failure on the twin (miniflux style: the error lives on the row) and

@@ -39,7 +39,8 @@ func HandleReconcile(e *engine.Engine) asynq.HandlerFunc {
 		if err := json.Unmarshal(t.Payload(), &p); err != nil {
 			return errors.Join(fmt.Errorf("reconcile payload: %w", err), asynq.SkipRetry)
 		}
-		if err := e.Reconcile(ctx, p.TwinID); err != nil {
+		ran, err := e.ReconcileRan(ctx, p.TwinID)
+		if err != nil {
 			if errors.Is(err, engine.ErrTwinBusy) {
 				return nil // the run that holds the twin resolves its errors; the sweeper comes back
 			}
@@ -47,6 +48,9 @@ func HandleReconcile(e *engine.Engine) asynq.HandlerFunc {
 				return errors.Join(err, asynq.SkipRetry)
 			}
 			return err
+		}
+		if !ran {
+			return nil // skipped (quarantined, unlinked, paused): its open errors still stand
 		}
 		if err := ResolveRecovered(ctx, e.DB, "twin_id = ?", p.TwinID); err != nil {
 			e.Logger.Warn("task succeeded but its old errors stay open", "task", t.Type(), "err", err)
