@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/seal"
@@ -69,4 +72,74 @@ func SealIdentities(ctx context.Context, db *models.DB, sealer *models.Sealer) (
 		out = append(out, id)
 	}
 	return out, nil
+}
+
+// SealKeyring reads a sealed connection's partner keys (an empty keyring when none are set).
+func SealKeyring(c *models.Connection) (*seal.Keyring, error) {
+	k := &seal.Keyring{}
+	if c.SealKeyring == "" {
+		return k, nil
+	}
+	if err := json.Unmarshal([]byte(c.SealKeyring), k); err != nil {
+		return nil, configError("connection %s: its partner keys cannot be read: %v", c.Name, err)
+	}
+	return k, nil
+}
+
+// SetSealKeyring stores k in the connection (the caller saves the row).
+func SetSealKeyring(c *models.Connection, k *seal.Keyring) error {
+	b, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	c.SealKeyring = string(b)
+	return nil
+}
+
+// SealConnection turns sealing on for a connection and trusts the partner keys given (the
+// demo, the bench and tests; the console does the same from its form).
+func SealConnection(ctx context.Context, db *models.DB, connID uint, partners ...seal.Public) error {
+	var c models.Connection
+	if err := db.WithContext(ctx).First(&c, connID).Error; err != nil {
+		return fmt.Errorf("connection %d: %w", connID, err)
+	}
+	k, err := SealKeyring(&c)
+	if err != nil {
+		return err
+	}
+	for _, p := range partners {
+		if err := k.Add(p, time.Now()); err != nil {
+			return err
+		}
+	}
+	if err := SetSealKeyring(&c, k); err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Model(&c).Updates(map[string]any{"sealed": true, "seal_keyring": c.SealKeyring}).Error
+}
+
+// SealedRulesProblem says, in words, why a connection's rules cannot run through a sealed relay
+// in this version ("" when they can): the parts whose Jira shapes would show structure or
+// people on the relay are not sealed yet.
+func SealedRulesProblem(r *Rules) string {
+	var parts []string
+	if r.Links.Enabled {
+		parts = append(parts, "issue links")
+	}
+	if r.Worklogs.Enabled {
+		parts = append(parts, "worklogs")
+	}
+	if len(r.Security.Levels) > 0 {
+		parts = append(parts, "security levels")
+	}
+	for i := range r.Fields {
+		switch r.Fields[i].Kind {
+		case KindEpicLink, KindWatchers, KindParticipants, KindRequestType, KindOrganizations:
+			parts = append(parts, "the field "+r.Fields[i].Name+" ("+r.Fields[i].Kind+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "a sealed relay does not carry " + strings.Join(parts, ", ") + " yet: turn them off in the mapping or leave the connection unsealed"
 }

@@ -95,6 +95,9 @@ var Migrations = []Migration{
 		// One current identity, even when two processes start at once.
 		return tx.Exec("CREATE UNIQUE INDEX IF NOT EXISTS ux_node_identity_current ON node_identities (state) WHERE state = 'current'").Error
 	}},
+	{Version: 16, Name: "sealed relay: connection keys, accepted envelope versions", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Connection{}, &SealMark{})
+	}},
 }
 
 // LatestVersion is the highest version this build migrates to (versions may have gaps).

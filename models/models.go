@@ -96,8 +96,13 @@ type Connection struct {
 	// AllowOverlap lets this connection's scope intersect another connection's on the same
 	// instance, project and relay direction (engine.Overlaps); off, such scopes are refused.
 	AllowOverlap bool `gorm:"not null;default:false"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Sealed makes the relay side carry only envelopes (issue 15, engine/sealed.go): the partner
+	// node's public keys are in SealKeyring (the JSON of a seal.Keyring), and both nodes of the
+	// pair must seal (migration 16).
+	Sealed      bool   `gorm:"not null;default:false"`
+	SealKeyring string `gorm:"type:text"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Syncing reports whether the engine works on the connection: activated and not paused.
