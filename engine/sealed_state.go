@@ -32,10 +32,10 @@ const (
 
 // Entry keys of a state document.
 const (
-	entryField  = "f:"    // a field by its relay field id, the JSON the engine wrote
+	entryField  = "f:"     // a field by its relay field id, the JSON the engine wrote
 	entryStatus = "status" // the status name (AB's own status never moves)
-	entryTwin   = "twin:" // one connection's airlock.twin link, by connection key
-	entryFile   = "att:"  // a sealed attachment's metadata, by its opaque file name
+	entryTwin   = "twin:"  // one connection's airlock.twin link, by connection key
+	entryFile   = "att:"   // a sealed attachment's metadata, by its opaque file name
 )
 
 // stamped is one entry: its value (JSON null for a removed one), stamp and writer.
