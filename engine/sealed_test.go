@@ -220,3 +220,158 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 }
 
 var _ = bytes.NewReader
+
+// TestSealedRelayRefusesTamperedEnvelopes changes AB behind the nodes' backs, one way per
+// issue: an altered envelope, an envelope signed by a key nobody trusts, an older envelope put
+// back, a deleted envelope. Each is a data error on that twin with the reason in words, B's
+// issue is not written, and another twin keeps syncing.
+func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA, nB := w.nodes[0], w.nodes[1]
+	admin := w.human("AB", "admin")
+	type tc struct {
+		name   string
+		reason string
+		tamper func(abKey string, slot string, old json.RawMessage)
+	}
+	idA, _ := nA.db.CurrentIdentity(w.ctx)
+	slotA := slotKey(idA.Fingerprint)
+	stranger, err := seal.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(key, prop string, v any) {
+		t.Helper()
+		if err := admin.SetProperty(w.ctx, key, prop, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []tc{
+		{"altered", "the signature does not match", func(k, slot string, _ json.RawMessage) {
+			raw, err := admin.GetProperty(w.ctx, k, slot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sv slotValue
+			if err := json.Unmarshal(raw, &sv); err != nil {
+				t.Fatal(err)
+			}
+			sv.Env.CT[len(sv.Env.CT)/2] ^= 1
+			put(k, slot, sv)
+		}},
+		{"foreign key", "not signed by a key this node trusts", func(k, _ string, _ json.RawMessage) {
+			doc, _ := json.Marshal(sealedDoc{V: sealedFormat, Issue: "forged", E: map[string]stamped{
+				entryField + "summary": {V: json.RawMessage(`"forged summary"`), S: 99, W: "X"}}})
+			env, err := seal.Seal(stranger, []seal.Public{stranger.Public()}, seal.KindState, "forged", 99, doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			put(k, slotKey(stranger.Public().Fingerprint()), slotValue{Env: env})
+		}},
+		{"replayed", "older than version", func(k, slot string, old json.RawMessage) {
+			put(k, slot, old)
+		}},
+		{"deleted", "deleted on the relay", func(k, slot string, _ json.RawMessage) {
+			if err := admin.DeleteProperty(w.ctx, k, slot); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	type issue struct{ a, ab, b string }
+	made := map[string]issue{}
+	for _, c := range cases {
+		src := w.createIssue("A", map[string]any{"summary": "tamper " + c.name, "description": "v1"})
+		made[c.name] = issue{a: src.Key}
+	}
+	calm := w.createIssue("A", map[string]any{"summary": "calm", "description": "v1"})
+	w.settle()
+	olds := map[string]json.RawMessage{}
+	for _, c := range cases {
+		is := made[c.name]
+		is.ab = nA.peer(is.a)
+		is.b = nB.peer(is.ab)
+		made[c.name] = is
+		raw, err := admin.GetProperty(w.ctx, is.ab, slotA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		olds[c.name] = raw
+		w.edit("A", is.a, map[string]any{"description": "v2"})
+	}
+	w.settle()
+	for _, c := range cases {
+		if d, _ := w.get("B", made[c.name].b).Description(); d != "v2" {
+			t.Fatalf("%s: B has %q before the tampering", c.name, d)
+		}
+	}
+	bWrites := len(w.sim.Instance("B").Log().Entries())
+	for _, c := range cases {
+		is := made[c.name]
+		c.tamper(is.ab, slotA, olds[c.name])
+		// AB's admin also touches the issue, so that the nodes read it again.
+		if err := admin.UpdateIssue(w.ctx, is.ab, jira.IssueInput{Fields: map[string]any{"description": "touched on AB"}}, jira.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.edit("A", calm.Key, map[string]any{"description": "calm v2"})
+	for _, n := range w.nodes {
+		n.expect = func(err error) bool { return ClassOf(err) == models.ClassData }
+	}
+	w.settle()
+	if d, _ := w.get("B", nB.peer(nA.peer(calm.Key))).Description(); d != "calm v2" {
+		t.Errorf("the calm twin stopped syncing: B has %q", d)
+	}
+	for _, c := range cases {
+		is := made[c.name]
+		tw := nB.twinOf(is.b)
+		if tw.State != models.TwinQuarantined || !strings.Contains(tw.LastError, c.reason) || !strings.Contains(tw.LastError, is.ab) {
+			t.Errorf("%s: B's twin is %s with error %q, want a data error naming %s and saying %q", c.name, tw.State, tw.LastError, is.ab, c.reason)
+		}
+		if d, _ := w.get("B", is.b).Description(); d != "v2" {
+			t.Errorf("%s: B's issue was written: %q", c.name, d)
+		}
+	}
+	tampered := map[string]bool{}
+	for _, c := range cases {
+		tampered[w.get("B", made[c.name].b).ID] = true
+	}
+	for _, e := range w.sim.Instance("B").Log().Entries()[bWrites:] {
+		if e.User == "airlock" && e.Method != "GET" {
+			for id := range tampered {
+				if strings.Contains(e.Path, "/issue/"+id) {
+					t.Errorf("B's tampered issue %s was written: %s %s %s", id, e.Method, e.Path, e.Body)
+				}
+			}
+		}
+	}
+}
+
+// TestSealedAndPlaintextNodesRefuseEachOther: node A seals, node B does not. Neither copies the
+// other's issues, both say why, and neither private side is written.
+func TestSealedAndPlaintextNodesRefuseEachOther(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA, nB := w.nodes[0], w.nodes[1]
+	nB.db.Model(&models.Connection{}).Where("id = ?", nB.conns[0].ID).Update("sealed", false)
+	for _, n := range w.nodes {
+		n.expect = func(err error) bool { return ClassOf(err) == models.ClassConfig }
+	}
+	fromA := w.createIssue("A", map[string]any{"summary": "sealed on the way out"})
+	fromB := w.createIssue("B", map[string]any{"summary": "plaintext on the way out"})
+	w.settle()
+	if n := len(w.issues("B")); n != 1 {
+		t.Errorf("B has %d issues, want only its own", n)
+	}
+	if n := len(w.issues("A")); n != 1 {
+		t.Errorf("A has %d issues, want only its own", n)
+	}
+	var twB models.Twin
+	nB.db.Where("local_key <> ?", fromB.Key).First(&twB)
+	if !strings.Contains(twB.LastError, "is sealed by Airlock but this connection is not sealed") {
+		t.Errorf("node B's error = %q", twB.LastError)
+	}
+	var twA models.Twin
+	nA.db.Where("local_key <> ?", fromA.Key).First(&twA)
+	if !strings.Contains(twA.LastError, "plaintext issue where this sealed connection expects a sealed one") {
+		t.Errorf("node A's error = %q", twA.LastError)
+	}
+}
