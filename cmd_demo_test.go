@@ -11,6 +11,7 @@ import (
 
 	"github.com/airlock-sync/airlock/config"
 	"github.com/airlock-sync/airlock/demo"
+	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
 )
@@ -107,13 +108,56 @@ func TestDevDemoCarriesAnIssueAndAComment(t *testing.T) {
 }
 
 func TestDevDemoFlags(t *testing.T) {
-	for _, args := range [][]string{{"dev", "--traffic"}, {"dev", "--demo", "--demo-ports=maybe"}, {"dev", "extra"}, {"dev", "--nope"}} {
+	for _, args := range [][]string{{"dev", "--traffic"}, {"dev", "--sealed"}, {"dev", "--demo", "--demo-ports=maybe"}, {"dev", "extra"}, {"dev", "--nope"}} {
 		var errb strings.Builder
 		if code := run(context.Background(), envOf(map[string]string{"AIRLOCK_DATA_DIR": t.TempDir()}), args, io.Discard, &errb); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errb.String())
 		}
 		if !strings.Contains(errb.String(), "airlock dev [--demo") {
 			t.Errorf("%v: stderr %q lacks the usage", args, errb.String())
+		}
+	}
+}
+
+// TestDevDemoSealed is issue 15's `airlock dev --demo --sealed`: every demo connection through
+// the relay AB is sealed and trusts this node's own public key (one node runs both ends).
+func TestDevDemoSealed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole dev node with three emulated Jiras")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{"AIRLOCK_LISTEN": addr, "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error"}
+	startDev(t, env, "dev", "--demo", "--sealed", "--demo-ports=random")
+	db, _ := demoInstanceURLs(t, env)
+	own, err := db.CurrentIdentity(context.Background())
+	if err != nil || own == nil {
+		t.Fatalf("node identity %v, %v", own, err)
+	}
+	var ab models.Instance
+	if err := db.Where("name = ?", demo.InstancePrefix+"AB").First(&ab).Error; err != nil {
+		t.Fatal(err)
+	}
+	var conns []models.Connection
+	db.Where("name LIKE ?", demo.ConnectionPrefix+"%").Find(&conns)
+	if len(conns) != len(demo.Routes) {
+		t.Fatalf("%d demo connections, want %d", len(conns), len(demo.Routes))
+	}
+	for _, c := range conns {
+		if c.RemoteInstanceID != ab.ID {
+			continue
+		}
+		k, err := engine.SealKeyring(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trusted := k.Trusted(time.Now())
+		if !c.Sealed || len(trusted) != 1 || trusted[0].Fingerprint() != own.Fingerprint {
+			t.Errorf("%s: sealed %v, trusted %v, want sealed with the node's own key %s", c.Name, c.Sealed, trusted, own.Fingerprint)
 		}
 	}
 }
@@ -138,7 +182,11 @@ func TestDemoSetupIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d1, err := demo.Setup(ctx, db, sealer, demo.Options{RandomPorts: true})
+	if _, err := engine.EnsureSealIdentity(ctx, db, sealer, ""); err != nil {
+		t.Fatal(err)
+	}
+	// The first start is sealed, the second is not: it is plaintext exactly as before.
+	d1, err := demo.Setup(ctx, db, sealer, demo.Options{RandomPorts: true, Sealed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +212,10 @@ func TestDemoSetupIsIdempotent(t *testing.T) {
 	db.Model(&models.Twin{}).Count(&n)
 	if n != 0 {
 		t.Errorf("%d twins survived the restart of the empty emulator", n)
+	}
+	db.Model(&models.Connection{}).Where("sealed OR seal_keyring <> ''").Count(&n)
+	if n != 0 {
+		t.Errorf("%d connections still sealed after a start without --sealed", n)
 	}
 	var a models.Instance
 	db.Where("name = ?", demo.InstancePrefix+"A").First(&a)
