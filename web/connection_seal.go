@@ -168,7 +168,12 @@ func (s *Server) connectionSealSave(c echo.Context) error {
 	text := c.FormValue("partners")
 	sealed := c.FormValue("sealed") != ""
 	refuse := func(msg string) error {
-		d, verr := s.sealView(ctx, cn, k)
+		// The page lists the stored keys, not the ones this refused save would have added.
+		stored, kerr := engine.SealKeyring(cn)
+		if kerr != nil {
+			return kerr
+		}
+		d, verr := s.sealView(ctx, cn, stored)
 		if verr != nil {
 			return verr
 		}
