@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,7 +134,7 @@ func TestDevDemoSealed(t *testing.T) {
 	ln.Close()
 	env := map[string]string{"AIRLOCK_LISTEN": addr, "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error"}
 	startDev(t, env, "dev", "--demo", "--sealed", "--demo-ports=random")
-	db, _ := demoInstanceURLs(t, env)
+	db, urls := demoInstanceURLs(t, env)
 	own, err := db.CurrentIdentity(context.Background())
 	if err != nil || own == nil {
 		t.Fatalf("node identity %v, %v", own, err)
@@ -159,6 +160,44 @@ func TestDevDemoSealed(t *testing.T) {
 		if !c.Sealed || len(trusted) != 1 || trusted[0].Fingerprint() != own.Fingerprint {
 			t.Errorf("%s: sealed %v, trusted %v, want sealed with the node's own key %s", c.Name, c.Sealed, trusted, own.Fingerprint)
 		}
+	}
+
+	// An issue of A arrives on B in plaintext; AB holds only a sealed issue.
+	client := func(inst, user string) *jira.Client {
+		c, err := jira.New(jira.Config{BaseURL: urls[inst], Auth: jira.BasicAuth{User: user, Password: user}, Instance: inst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bg := context.Background()
+	summaries := func(c *jira.Client, project string) []string {
+		is, err := c.SearchAll(bg, jira.SearchQuery{JQL: "project = " + project, Fields: []string{"summary"}}, jira.SearchAllOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, i := range is {
+			s, _ := i.Summary()
+			out = append(out, s)
+		}
+		return out
+	}
+	time.Sleep(500 * time.Millisecond) // the first polls start the watermarks at "now"
+	const marker = "Sealed demo marker 7Q"
+	if _, err := client("A", "alice").CreateIssue(bg, jira.IssueInput{Fields: map[string]any{"project": map[string]string{"key": "ALPHA"},
+		"issuetype": map[string]string{"name": "Task"}, "summary": marker}}); err != nil {
+		t.Fatal(err)
+	}
+	b := client("B", "bob")
+	for deadline := time.Now().Add(45 * time.Second); !slices.Contains(summaries(b, "BETA"), marker); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("A's issue not on B within 45 s; AB holds %q", summaries(client("AB", "admin"), "RELAY"))
+		}
+	}
+	relay := summaries(client("AB", "admin"), "RELAY")
+	if len(relay) != 1 || !strings.HasPrefix(relay[0], "Sealed by Airlock · ") || strings.Contains(relay[0], marker) {
+		t.Errorf("AB holds %q, want one sealed issue", relay)
 	}
 }
 
