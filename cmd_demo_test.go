@@ -5,12 +5,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/airlock-sync/airlock/config"
 	"github.com/airlock-sync/airlock/demo"
+	"github.com/airlock-sync/airlock/engine"
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
 )
@@ -107,7 +109,7 @@ func TestDevDemoCarriesAnIssueAndAComment(t *testing.T) {
 }
 
 func TestDevDemoFlags(t *testing.T) {
-	for _, args := range [][]string{{"dev", "--traffic"}, {"dev", "--demo", "--demo-ports=maybe"}, {"dev", "extra"}, {"dev", "--nope"}} {
+	for _, args := range [][]string{{"dev", "--traffic"}, {"dev", "--sealed"}, {"dev", "--demo", "--demo-ports=maybe"}, {"dev", "extra"}, {"dev", "--nope"}} {
 		var errb strings.Builder
 		if code := run(context.Background(), envOf(map[string]string{"AIRLOCK_DATA_DIR": t.TempDir()}), args, io.Discard, &errb); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errb.String())
@@ -115,6 +117,87 @@ func TestDevDemoFlags(t *testing.T) {
 		if !strings.Contains(errb.String(), "airlock dev [--demo") {
 			t.Errorf("%v: stderr %q lacks the usage", args, errb.String())
 		}
+	}
+}
+
+// TestDevDemoSealed is issue 15's `airlock dev --demo --sealed`: every demo connection through
+// the relay AB is sealed and trusts this node's own public key (one node runs both ends).
+func TestDevDemoSealed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole dev node with three emulated Jiras")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{"AIRLOCK_LISTEN": addr, "AIRLOCK_DATA_DIR": t.TempDir(), "AIRLOCK_LOG_LEVEL": "error"}
+	startDev(t, env, "dev", "--demo", "--sealed", "--demo-ports=random")
+	db, urls := demoInstanceURLs(t, env)
+	own, err := db.CurrentIdentity(context.Background())
+	if err != nil || own == nil {
+		t.Fatalf("node identity %v, %v", own, err)
+	}
+	var ab models.Instance
+	if err := db.Where("name = ?", demo.InstancePrefix+"AB").First(&ab).Error; err != nil {
+		t.Fatal(err)
+	}
+	var conns []models.Connection
+	db.Where("name LIKE ?", demo.ConnectionPrefix+"%").Find(&conns)
+	if len(conns) != len(demo.Routes) {
+		t.Fatalf("%d demo connections, want %d", len(conns), len(demo.Routes))
+	}
+	for _, c := range conns {
+		if c.RemoteInstanceID != ab.ID {
+			continue
+		}
+		k, err := engine.SealKeyring(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trusted := k.Trusted(time.Now())
+		if !c.Sealed || len(trusted) != 1 || trusted[0].Fingerprint() != own.Fingerprint {
+			t.Errorf("%s: sealed %v, trusted %v, want sealed with the node's own key %s", c.Name, c.Sealed, trusted, own.Fingerprint)
+		}
+	}
+
+	// An issue of A arrives on B in plaintext; AB holds only a sealed issue.
+	client := func(inst, user string) *jira.Client {
+		c, err := jira.New(jira.Config{BaseURL: urls[inst], Auth: jira.BasicAuth{User: user, Password: user}, Instance: inst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bg := context.Background()
+	summaries := func(c *jira.Client, project string) []string {
+		is, err := c.SearchAll(bg, jira.SearchQuery{JQL: "project = " + project, Fields: []string{"summary"}}, jira.SearchAllOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, i := range is {
+			s, _ := i.Summary()
+			out = append(out, s)
+		}
+		return out
+	}
+	time.Sleep(500 * time.Millisecond) // the first polls start the watermarks at "now"
+	const marker = "Sealed demo marker 7Q"
+	if _, err := client("A", "alice").CreateIssue(bg, jira.IssueInput{Fields: map[string]any{"project": map[string]string{"key": "ALPHA"},
+		"issuetype": map[string]string{"name": "Task"}, "summary": marker}}); err != nil {
+		t.Fatal(err)
+	}
+	b := client("B", "bob")
+	for deadline := time.Now().Add(45 * time.Second); !slices.Contains(summaries(b, "BETA"), marker); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("A's issue not on B within 45 s; AB holds %q", summaries(client("AB", "admin"), "RELAY"))
+		}
+	}
+	relay := summaries(client("AB", "admin"), "RELAY")
+	if len(relay) != 1 || !strings.HasPrefix(relay[0], "Sealed by Airlock · ") || strings.Contains(relay[0], marker) {
+		t.Errorf("AB holds %q, want one sealed issue", relay)
 	}
 }
 
@@ -138,7 +221,11 @@ func TestDemoSetupIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d1, err := demo.Setup(ctx, db, sealer, demo.Options{RandomPorts: true})
+	if _, err := engine.EnsureSealIdentity(ctx, db, sealer, ""); err != nil {
+		t.Fatal(err)
+	}
+	// The first start is sealed, the second is not: it is plaintext exactly as before.
+	d1, err := demo.Setup(ctx, db, sealer, demo.Options{RandomPorts: true, Sealed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +251,10 @@ func TestDemoSetupIsIdempotent(t *testing.T) {
 	db.Model(&models.Twin{}).Count(&n)
 	if n != 0 {
 		t.Errorf("%d twins survived the restart of the empty emulator", n)
+	}
+	db.Model(&models.Connection{}).Where("sealed OR seal_keyring <> ''").Count(&n)
+	if n != 0 {
+		t.Errorf("%d connections still sealed after a start without --sealed", n)
 	}
 	var a models.Instance
 	db.Where("name = ?", demo.InstancePrefix+"A").First(&a)

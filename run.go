@@ -21,6 +21,7 @@ import (
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/metrics"
 	"github.com/airlock-sync/airlock/models"
+	"github.com/airlock-sync/airlock/seal"
 	"github.com/airlock-sync/airlock/web"
 	"github.com/airlock-sync/airlock/workers"
 )
@@ -133,6 +134,9 @@ func boot(ctx context.Context, env func(string) string, m mode) (*node, error) {
 			return nil, err
 		}
 		n.log.Info("sealing identity ready", "fingerprint", ident.Fingerprint)
+		if retired, err := engine.RetireSealIdentities(ctx, n.db, time.Now().Add(-seal.DefaultOverlap)); err != nil || retired > 0 {
+			n.log.Info("previous sealing identities past their overlap retired", "retired", retired, "err", err)
+		}
 	}
 	n.broker, err = workers.OpenBrokerWith(ctx, workers.BrokerOptions{URL: cfg.RedisURL, PoolSize: cfg.RedisPoolSize, AllowEmbedded: m == modeDev})
 	if err != nil {
@@ -197,13 +201,14 @@ func runDev(ctx context.Context, env func(string) string, args []string, _, stde
 	fs := flag.NewFlagSet("airlock dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	withDemo := fs.Bool("demo", false, "also run emulated Jiras A, AB and B with a relay A <-> AB <-> B ready")
+	sealed := fs.Bool("sealed", false, "with --demo: seal both connections through the relay AB (issue 15)")
 	traffic := fs.Bool("traffic", false, "with --demo: create and edit issues on A now and then, as alice")
 	ports := fs.String("demo-ports", "fixed", "with --demo: fixed (8081-8083 when free) or random")
-	usage := "airlock dev [--demo [--traffic] [--demo-ports fixed|random]]"
+	usage := "airlock dev [--demo [--sealed] [--traffic] [--demo-ports fixed|random]]"
 	if err := fs.Parse(args); err != nil {
 		return &config.Error{Var: "arguments", Value: strings.Join(args, " "), Expect: usage}
 	}
-	if fs.NArg() > 0 || (*ports != "fixed" && *ports != "random") || (!*withDemo && (*traffic || *ports != "fixed")) {
+	if fs.NArg() > 0 || (*ports != "fixed" && *ports != "random") || (!*withDemo && (*traffic || *sealed || *ports != "fixed")) {
 		return &config.Error{Var: "arguments", Value: strings.Join(args, " "), Expect: usage}
 	}
 	n, err := boot(ctx, env, modeDev)
@@ -219,7 +224,7 @@ func runDev(ctx context.Context, env func(string) string, args []string, _, stde
 		for _, name := range demo.Names {
 			addrs[name] = strings.TrimSpace(env(demo.AddrVar(name)))
 		}
-		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Addrs: addrs, Traffic: *traffic, Logger: n.log})
+		d, err := demo.Setup(ctx, n.db, n.sealer, demo.Options{RandomPorts: *ports == "random", Addrs: addrs, Traffic: *traffic, Sealed: *sealed, Logger: n.log})
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/jirasim"
 	"github.com/airlock-sync/airlock/models"
+	"github.com/airlock-sync/airlock/seal"
 )
 
 // Names are the emulated instances, in topology order.
@@ -99,7 +100,10 @@ type Options struct {
 	// edits and comments now and then, as alice.
 	Traffic      bool
 	TrafficEvery time.Duration
-	Logger       *slog.Logger
+	// Sealed seals every demo connection through the relay AB (issue 15) with this node's own
+	// public key as the partner: one node runs both ends of each path, so it is its own partner.
+	Sealed bool
+	Logger *slog.Logger
 }
 
 // Demo is the running demo: its Jiras and the ids of its rows.
@@ -144,6 +148,12 @@ func Setup(ctx context.Context, db *models.DB, sealer *models.Sealer, opts Optio
 	if err := d.store(ctx, db, sealer, opts.PollInterval); err != nil {
 		d.Close()
 		return nil, err
+	}
+	if opts.Sealed {
+		if err := d.seal(ctx, db); err != nil {
+			d.Close()
+			return nil, err
+		}
 	}
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.cancel = cancel
@@ -272,6 +282,9 @@ func (d *Demo) store(ctx context.Context, db *models.DB, sealer *models.Sealer, 
 			c.LocalProject, c.RemoteProject = rt.LocalProject, rt.RelayProject
 			c.PollIntervalMS, c.Rules = int(poll/time.Millisecond), string(rules)
 			c.ConflictPolicy, c.DeletionPolicy, c.Paused = models.PolicyNewestWins, models.DeleteIgnore, false
+			// Plaintext unless --sealed seals it again below (the ledger is reset, so no twin
+			// mixes the two modes).
+			c.Sealed, c.SealKeyring = false, ""
 			if err := tx.Save(&c).Error; err != nil {
 				return fmt.Errorf("demo: save connection %s: %w", name, err)
 			}
@@ -283,6 +296,35 @@ func (d *Demo) store(ctx context.Context, db *models.DB, sealer *models.Sealer, 
 		return nil
 	})
 }
+
+// seal seals the demo connections whose remote is the relay AB, trusting this node's own public
+// key: the node writes and reads both ends of each path through AB.
+func (d *Demo) seal(ctx context.Context, db *models.DB) error {
+	cur, err := db.CurrentIdentity(ctx)
+	if err != nil {
+		return fmt.Errorf("demo --sealed: %w", err)
+	}
+	if cur == nil {
+		return errors.New("demo --sealed: this node has no sealing identity (it is made at start when AIRLOCK_SECRET_KEY is set)")
+	}
+	own, err := seal.ParsePublic(cur.Public)
+	if err != nil {
+		return fmt.Errorf("demo --sealed: this node's public key: %w", err)
+	}
+	if p := engine.SealedRulesProblem(ptr(Rules())); p != "" {
+		return fmt.Errorf("demo --sealed: the demo rules: %s", p)
+	}
+	for _, rt := range Routes {
+		name := ConnectionPrefix + rt.Name
+		if err := engine.SealConnection(ctx, db, d.Connections[name], own); err != nil {
+			return fmt.Errorf("demo --sealed: seal connection %s: %w", name, err)
+		}
+	}
+	d.log.Info("demo: the connections through AB are sealed: AB holds only envelopes this node can open", "fingerprint", own.Fingerprint())
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // resetLedger removes what a connection knew of issues: twins with their comment, attachment and link
 // twins, conflicts, history, errors and the poll watermarks.

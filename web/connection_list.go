@@ -42,6 +42,7 @@ func (s *Server) connectionList(c echo.Context) error {
 	for _, in := range blocked {
 		blockedName[in.ID] = in.Name
 	}
+	own := s.ownFingerprint(ctx)
 	d := views.ConnectionsData{Instances: int64(len(names)), NewURL: s.url(RouteConnectionNew), InstancesURL: s.url(RouteInstances),
 		Next: s.url(RouteConnections)}
 	for _, cn := range conns {
@@ -67,6 +68,7 @@ func (s *Server) connectionList(c echo.Context) error {
 			Twins:       total(st.Twins) - st.Twins[models.TwinUnlinked],
 			Quarantined: f.Quarantined, OpenErrors: f.OpenErrors,
 			TwinsURL: s.connFiltered(RouteTwins, cn.ID), ErrorsURL: s.connFiltered(RouteErrors, cn.ID),
+			Seal: s.sealSummary(&cn, false, own),
 		})
 	}
 	return Render(c, http.StatusOK, views.Connections(s.page(c, "Connections", RouteConnections), d))

@@ -82,6 +82,7 @@ func (s *Server) connectionShow(c echo.Context) error {
 			Project: project, ProjectURL: strings.TrimRight(inst.BaseURL, "/") + "/browse/" + project,
 			IssueTypes: strings.ReplaceAll(types, ",", ", "), JQL: jql, Poll: pollState(st, side)})
 	}
+	d.Seal = s.sealSummary(cn, remote.Role == models.RoleRelay, s.ownFingerprint(ctx))
 	rules, err := engine.ParseRules(cn.Rules)
 	if err != nil {
 		d.RulesProblem = err.Error()

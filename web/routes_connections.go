@@ -25,7 +25,7 @@ const (
 // connectionsRoutes is the connections area: guided setup, scope, mapping editor, preview,
 // pause and resume, activation of a draft, delete. The list itself (/connections) is in the core table.
 func (s *Server) connectionsRoutes() []route {
-	return []route{
+	return append([]route{
 		{http.MethodGet, "/connections/new", RouteConnectionNew, false, s.connectionNew, nil},
 		{http.MethodPost, "/connections", RouteConnectionCreate, false, s.connectionCreate, nil},
 		{http.MethodPost, "/connections/form", RouteConnectionFormRefresh, false, s.connectionFormRefresh, nil},
@@ -42,5 +42,5 @@ func (s *Server) connectionsRoutes() []route {
 		{http.MethodPost, "/connections/:id/activate", RouteConnectionActivateDo, false, s.connectionActivateSubmit, nil},
 		{http.MethodGet, "/connections/:id/delete", RouteConnectionDelete, false, s.connectionDelete, nil},
 		{http.MethodPost, "/connections/:id/delete", RouteConnectionDeleteDo, false, s.connectionDeleteSubmit, nil},
-	}
+	}, s.sealRoutes()...)
 }

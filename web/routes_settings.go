@@ -37,5 +37,6 @@ func (s *Server) settingsRoutes() []route {
 		{http.MethodPost, "/settings/import", RouteSettingsImport, false, s.settingsImport, nil},
 		{http.MethodPost, "/settings/import/apply", RouteSettingsApply, false, s.settingsImportApply, nil},
 	}
+	rs = append(rs, s.sealSettingsRoutes()...)
 	return append(rs, s.queuesRoutes()...)
 }

@@ -78,7 +78,7 @@ func (s *Server) twinView(c echo.Context, live bool) (views.TwinView, error) {
 	v.Local = views.TwinSide{Label: "Local", Instance: li.Name, Key: tw.LocalKey, URL: twinBrowseURL(li.BaseURL, tw.LocalKey),
 		KeptHome: tw.LocalCommentsKeptHome}
 	v.Remote = views.TwinSide{Label: "Remote", Instance: ri.Name, Key: tw.RemoteKey, URL: twinBrowseURL(ri.BaseURL, tw.RemoteKey),
-		KeptHome: tw.RemoteCommentsKeptHome}
+		KeptHome: tw.RemoteCommentsKeptHome, Sealed: conn.Sealed}
 	if !live {
 		return v, nil
 	}
