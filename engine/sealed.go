@@ -34,8 +34,9 @@ type sealedJira struct {
 	Jira
 	e       *Engine
 	conn    *models.Connection
-	self    []*seal.Identity // current first, then previous ones (they still open)
-	retired map[string]bool  // fingerprints of this node's retired identities
+	self     []*seal.Identity // current first, then previous and retired ones (they still open)
+	previous bool             // a previous identity is in its overlap: announce the current one
+	retired  map[string]bool  // fingerprints of this node's retired identities
 	ring    *seal.Keyring
 	ringMu  sync.Mutex
 
@@ -82,15 +83,15 @@ func (e *Engine) sealedSide(ctx context.Context, l *link, j Jira) (Jira, error) 
 	if len(ring.Trusted(e.now())) == 0 {
 		return nil, configError("connection %s is sealed but trusts no partner key: paste the partner node's public key into the connection", l.Conn.Name)
 	}
-	var retired []string
-	if err := e.DB.WithContext(ctx).Model(&models.NodeIdentity{}).Where("state = ?", models.IdentityRetired).
-		Pluck("fingerprint", &retired).Error; err != nil {
-		return nil, fmt.Errorf("load retired identities: %w", err)
+	retired, err := retiredSealIdentities(ctx, e.DB, cp.Sealer)
+	if err != nil {
+		return nil, err
 	}
-	d := &sealedJira{Jira: j, e: e, conn: l.Conn, self: self, ring: ring, retired: map[string]bool{},
+	d := &sealedJira{Jira: j, e: e, conn: l.Conn, self: self, previous: len(self) > 1, ring: ring, retired: map[string]bool{},
 		views: map[string]*sealedView{}, files: map[string]fileMeta{}, comments: map[string]commentSeal{}}
-	for _, fp := range retired {
-		d.retired[fp] = true
+	for _, id := range retired {
+		d.retired[id.Public().Fingerprint()] = true
+		d.self = append(d.self, id) // opens what was sealed to it before; never signs
 	}
 	return d, nil
 }
@@ -146,6 +147,18 @@ func (d *sealedJira) retiredOrRevoked(fp string) bool {
 	return false
 }
 
+// retiredPartner returns a partner key retired by a rotation (not revoked).
+func (d *sealedJira) retiredPartner(fp string) (seal.Public, bool) {
+	d.ringMu.Lock()
+	defer d.ringMu.Unlock()
+	for _, k := range d.ring.Keys {
+		if k.Public.Fingerprint() == fp && (k.State == seal.StateRetired || k.State == seal.StateOverlap) {
+			return k.Public, true
+		}
+	}
+	return seal.Public{}, false
+}
+
 func (d *sealedJira) retiredOrRevokedSlot(slot string) bool {
 	for fp := range d.retired {
 		if slotKey(fp) == slot {
@@ -190,7 +203,7 @@ func (d *sealedJira) acceptRotation(ctx context.Context, env *seal.Envelope, nex
 // announcement is the rotation envelope this node attaches to its slots while its previous
 // identity may still be the only one the partner knows.
 func (d *sealedJira) announcement() *seal.Envelope {
-	if len(d.self) < 2 {
+	if !d.previous {
 		return nil
 	}
 	env, err := seal.Announce(d.self[1], d.recipients(), d.self[0].Public(), uint64(d.now().Unix()))
@@ -240,7 +253,7 @@ func (d *sealedJira) GetIssue(ctx context.Context, id string, opt jira.GetIssueO
 		return nil, err
 	}
 	d.remember(is.ID, v)
-	if err := d.project(is, v, wantTwin); err != nil {
+	if err := d.project(ctx, is, v, wantTwin); err != nil {
 		return nil, err
 	}
 	return is, nil
@@ -274,7 +287,7 @@ func (d *sealedJira) view(ctx context.Context, id string) (*sealedView, error) {
 
 // project replaces the AB bean's fields, comments, attachments and properties with the sealed
 // view's plaintext.
-func (d *sealedJira) project(is *jira.Issue, v *sealedView, wantTwin bool) error {
+func (d *sealedJira) project(ctx context.Context, is *jira.Issue, v *sealedView, wantTwin bool) error {
 	props := map[string]json.RawMessage{}
 	for k, raw := range is.Properties {
 		if !strings.HasPrefix(k, sealedPropPrefix) && k != TwinProperty {
@@ -326,7 +339,7 @@ func (d *sealedJira) project(is *jira.Issue, v *sealedView, wantTwin bool) error
 			if page.Total > len(page.Comments) {
 				delete(is.Fields, "comment") // a partial page: the engine reads the comments itself
 			} else {
-				cs, err := d.openComments(v, page.Comments)
+				cs, err := d.openComments(ctx, v, page.Comments)
 				if err != nil {
 					return err
 				}
@@ -375,7 +388,7 @@ func (d *sealedJira) SearchAll(ctx context.Context, q jira.SearchQuery, opt jira
 			d.e.log().Warn("sealed relay: a hit's state cannot be opened", "issue", h.Key, "err", err)
 			continue
 		}
-		if err := d.project(h, v, true); err != nil {
+		if err := d.project(ctx, h, v, true); err != nil {
 			h.Properties = map[string]json.RawMessage{}
 		}
 	}
@@ -397,7 +410,7 @@ func (d *sealedJira) GetProperty(ctx context.Context, id, prop string) (json.Raw
 	}
 	d.remember(is.ID, v)
 	d.remember(id, v)
-	if err := d.project(is, v, true); err != nil {
+	if err := d.project(ctx, is, v, true); err != nil {
 		return nil, err
 	}
 	raw, ok := is.Properties[TwinProperty]
@@ -489,11 +502,18 @@ func (d *sealedJira) store(ctx context.Context, id string, v *sealedView, change
 	if err != nil {
 		return err
 	}
-	o := jira.UpdateOptions{}
+	o := jiraUpdateDefaults
 	if opt != nil {
 		o = *opt
 	}
-	return d.Jira.UpdateIssue(ctx, id, jira.IssueInput{Fields: map[string]any{"description": desc}, Properties: []jira.EntityProperty{prop}}, o)
+	return d.Jira.UpdateIssue(ctx, id, jiraSlotEdit(prop, desc), o)
+}
+
+var jiraUpdateDefaults = jira.UpdateOptions{}
+
+// jiraSlotEdit is the one edit that stores a slot and moves AB's description.
+func jiraSlotEdit(prop jira.EntityProperty, desc string) jira.IssueInput {
+	return jira.IssueInput{Fields: map[string]any{"description": desc}, Properties: []jira.EntityProperty{prop}}
 }
 
 // UpdateIssue writes the changed fields into the sealed state.
@@ -644,12 +664,12 @@ func (d *sealedJira) Comments(ctx context.Context, id string, opt jira.CommentOp
 	if err != nil {
 		return nil, err
 	}
-	return d.openComments(v, cs)
+	return d.openComments(ctx, v, cs)
 }
 
 // openComments opens sealed comments: a comment that is not an envelope (written on AB by hand)
 // is left out; one that is and fails is a data error.
-func (d *sealedJira) openComments(v *sealedView, cs []jira.Comment) ([]jira.Comment, error) {
+func (d *sealedJira) openComments(ctx context.Context, v *sealedView, cs []jira.Comment) ([]jira.Comment, error) {
 	out := make([]jira.Comment, 0, len(cs))
 	seen := map[string]string{}
 	trusted := d.trusted()
@@ -658,9 +678,16 @@ func (d *sealedJira) openComments(v *sealedView, cs []jira.Comment) ([]jira.Comm
 		if !ok {
 			continue
 		}
-		env, err := seal.Unmarshal([]byte(strings.TrimSpace(text)))
+		envText, rotText, _ := strings.Cut(strings.TrimSpace(text), "\n")
+		env, err := seal.Unmarshal([]byte(envText))
 		if err != nil {
 			return nil, refused(v.key, "envelope of comment "+c.ID, err)
+		}
+		if !d.knows(trusted, env.From) && rotText != "" {
+			// Written under the partner's new key: its announcement, signed by the old one, follows.
+			if rot, err := seal.Unmarshal([]byte(strings.TrimSpace(rotText))); err == nil && d.acceptRotation(ctx, rot, env.From) {
+				trusted = d.trusted()
+			}
 		}
 		if env.Kind != seal.KindComment || !strings.HasPrefix(env.ID, v.opaque+"/") {
 			return nil, refused(v.key, "envelope of comment "+c.ID, fmt.Errorf("it belongs to another issue or is not a comment"))
@@ -669,7 +696,21 @@ func (d *sealedJira) openComments(v *sealedView, cs []jira.Comment) ([]jira.Comm
 			return nil, refused(v.key, "envelope of comment "+c.ID, fmt.Errorf("it repeats comment %s (copied on the relay)", other))
 		}
 		seen[env.ID] = c.ID
-		payload, _, err := seal.Open(env, trusted, d.self...)
+		keys := trusted
+		if !d.knows(trusted, env.From) {
+			// A key retired after a rotation still vouches for what this node accepted from it
+			// before (the comments it signed are not resealed); nothing new is taken from it.
+			if pub, ok := d.retiredPartner(env.From); ok {
+				marks, err := d.e.DB.SealMarks(ctx, d.conn.ID, []string{"comment:" + env.ID})
+				if err != nil {
+					return nil, err
+				}
+				if m, seen := marks["comment:"+env.ID]; seen && env.Seq <= m {
+					keys = append(append([]seal.Public(nil), trusted...), pub)
+				}
+			}
+		}
+		payload, _, err := seal.Open(env, keys, d.self...)
 		if err != nil {
 			return nil, refused(v.key, "envelope of comment "+c.ID, err)
 		}
@@ -688,16 +729,15 @@ func (d *sealedJira) openComments(v *sealedView, cs []jira.Comment) ([]jira.Comm
 		c.RenderedBody = ""
 		out = append(out, c)
 	}
-	return out, d.checkCommentMarks(v, out)
+	return out, d.checkCommentMarks(ctx, v, out)
 }
 
 // checkCommentMarks refuses a comment envelope older than the version accepted here, and
 // records the new versions.
-func (d *sealedJira) checkCommentMarks(v *sealedView, cs []jira.Comment) error {
+func (d *sealedJira) checkCommentMarks(ctx context.Context, v *sealedView, cs []jira.Comment) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	ctx := context.Background()
 	items := make([]string, 0, len(cs))
 	d.mu.Lock()
 	seals := make([]commentSeal, 0, len(cs))
@@ -738,6 +778,13 @@ func (d *sealedJira) sealComment(v *sealedView, envID string, seq uint64, body s
 		return "", err
 	}
 	out := sealedCommentHeader + string(b)
+	if rot := d.announcement(); rot != nil {
+		rb, err := rot.Marshal()
+		if err != nil {
+			return "", err
+		}
+		out += "\n" + string(rb)
+	}
 	if len(out) > 32767 {
 		return "", dataError("a comment on %s is too long for a sealed relay (%d characters sealed, Jira keeps 32,767)", v.key, len(out))
 	}

@@ -81,6 +81,7 @@ type sealedView struct {
 	opaque string
 	e      map[string]stamped
 	maxS   uint64
+	slots  map[string]uint64 // slot key -> the version read
 }
 
 func (v *sealedView) value(k string) (json.RawMessage, bool) {
@@ -199,6 +200,7 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 	if docOpaque != "" {
 		v.opaque = docOpaque
 	}
+	v.slots = seen
 	if !strict || v.opaque == "" {
 		return v, nil
 	}
@@ -257,6 +259,10 @@ func (d *sealedJira) write(ctx context.Context, v *sealedView, changes map[strin
 			"shorten the largest text fields or share fewer fields through this sealed relay", v.key, len(b), sealedMaxProperty)
 	}
 	k := slotKey(me)
+	if v.slots == nil {
+		v.slots = map[string]uint64{}
+	}
+	v.slots[k] = seq
 	if err := d.e.DB.RaiseSealMark(ctx, d.conn.ID, "state:"+v.opaque+":"+k, seq); err != nil {
 		return jira.EntityProperty{}, "", err
 	}

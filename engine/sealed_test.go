@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/models"
@@ -373,5 +374,92 @@ func TestSealedAndPlaintextNodesRefuseEachOther(t *testing.T) {
 	nA.db.Where("local_key <> ?", fromA.Key).First(&twA)
 	if !strings.Contains(twA.LastError, "plaintext issue where this sealed connection expects a sealed one") {
 		t.Errorf("node A's error = %q", twA.LastError)
+	}
+}
+
+// TestSealedRelayKeyRotation rotates node B's identity while changes flow both ways: node A
+// learns B's new key from the announcement signed by the old one, B reseals its slots, and
+// after the overlap (B's old identity retired, A's trust in the old key expired) nothing is lost
+// or refused.
+func TestSealedRelayKeyRotation(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA, nB := w.nodes[0], w.nodes[1]
+	x := w.createIssue("A", map[string]any{"summary": "from A", "description": "x1"})
+	y := w.createIssue("B", map[string]any{"summary": "from B", "description": "y1"})
+	w.settle()
+	xB, yA := nB.peer(nB.twinOf(nA.peer(x.Key)).RemoteKey), nA.peer(nA.twinOf(nB.peer(y.Key)).RemoteKey)
+	_ = xB
+	if _, err := w.human("B", "alice").AddComment(w.ctx, y.Key, jira.CommentInput{Body: "comment under the old key"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	old, _ := nB.db.CurrentIdentity(w.ctx)
+	next, err := RotateSealIdentity(w.ctx, nB.db, w.sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Changes while the rotation is fresh: B writes under its new key first.
+	w.edit("B", y.Key, map[string]any{"description": "y2 under the new key"})
+	if _, err := w.human("B", "alice").AddComment(w.ctx, y.Key, jira.CommentInput{Body: "comment under the new key"}); err != nil {
+		t.Fatal(err)
+	}
+	w.edit("A", x.Key, map[string]any{"description": "x2"})
+	w.settle()
+	if d, _ := w.get("A", yA).Description(); d != "y2 under the new key" {
+		t.Fatalf("A has %q: B's write under its new key did not arrive", d)
+	}
+	if cs, _ := w.human("A", "admin").Comments(w.ctx, yA, jira.CommentOptions{}); len(cs) != 2 {
+		t.Fatalf("A has %d comments, want B's two", len(cs))
+	}
+	var c models.Connection
+	nA.db.First(&c, nA.conns[0].ID)
+	ring, _ := SealKeyring(&c)
+	states := map[string]string{}
+	for _, k := range ring.Keys {
+		states[k.Public.Fingerprint()] = k.State
+	}
+	if states[next.Fingerprint] != seal.StateActive || states[old.Fingerprint] != seal.StateOverlap {
+		t.Fatalf("A's keyring after the announcement: %v (new %s, old %s)", states, next.Fingerprint, old.Fingerprint)
+	}
+	n, err := nB.e.Reseal(w.ctx)
+	if err != nil || n == 0 {
+		t.Fatalf("reseal: %d, %v", n, err)
+	}
+	// After the overlap.
+	later := time.Now().Add(seal.DefaultOverlap + 24*time.Hour)
+	for _, n := range w.nodes {
+		n.e.Now = func() time.Time { return later }
+	}
+	if n, err := RetireSealIdentities(w.ctx, nB.db, later.Add(-seal.DefaultOverlap)); err != nil || n != 1 {
+		t.Fatalf("retire: %d, %v", n, err)
+	}
+	w.edit("A", yA, map[string]any{"description": "y3 after the overlap"})
+	w.edit("B", xB, map[string]any{"description": "x3 after the overlap"})
+	if _, err := w.human("A", "alice").AddComment(w.ctx, x.Key, jira.CommentInput{Body: "comment after the overlap"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	// B's comment under the old key is still read (it was accepted before), and a new one under
+	// the old key would not be: A no longer trusts it.
+	w.edit("B", y.Key, map[string]any{"description": "y4"})
+	w.settle()
+	if d, _ := w.get("A", yA).Description(); d != "y4" {
+		t.Errorf("A has %q on %s", d, yA)
+	}
+	if d, _ := w.get("B", y.Key).Description(); d != "y4" {
+		t.Errorf("B has %q", d)
+	}
+	if d, _ := w.get("A", x.Key).Description(); d != "x3 after the overlap" {
+		t.Errorf("A has %q", d)
+	}
+	if cs, _ := w.human("B", "admin").Comments(w.ctx, xB, jira.CommentOptions{}); len(cs) != 1 {
+		t.Errorf("B has %d comments on %s, want A's one", len(cs), xB)
+	}
+	for _, n := range w.nodes {
+		var bad []models.Twin
+		n.db.Where("last_error <> '' OR state = ?", models.TwinQuarantined).Find(&bad)
+		for _, tw := range bad {
+			t.Errorf("twin %d (%s/%s): %s", tw.ID, tw.LocalKey, tw.RemoteKey, tw.LastError)
+		}
 	}
 }

@@ -53,12 +53,25 @@ func EnsureSealIdentity(ctx context.Context, db *models.DB, sealer *models.Seale
 	return made, err
 }
 
-// SealIdentities opens the node's identities that still open envelopes, current first.
+// SealIdentities opens the node's current and previous identities, current first.
 func SealIdentities(ctx context.Context, db *models.DB, sealer *models.Sealer) ([]*seal.Identity, error) {
 	rows, err := db.Identities(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return openIdentities(rows, sealer)
+}
+
+// retiredSealIdentities opens the node's retired identities (they only open old envelopes).
+func retiredSealIdentities(ctx context.Context, db *models.DB, sealer *models.Sealer) ([]*seal.Identity, error) {
+	rows, err := db.RetiredIdentities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return openIdentities(rows, sealer)
+}
+
+func openIdentities(rows []models.NodeIdentity, sealer *models.Sealer) ([]*seal.Identity, error) {
 	out := make([]*seal.Identity, 0, len(rows))
 	for i := range rows {
 		text, err := rows[i].Secret(sealer)

@@ -21,7 +21,8 @@ type NodeIdentity struct {
 	Public      string `gorm:"type:text;not null"`
 	Fingerprint string `gorm:"size:32;not null;uniqueIndex"`
 	// State is IdentityCurrent (exactly one), IdentityPrevious (replaced, still opens) or
-	// IdentityRetired (opens nothing).
+	// IdentityRetired (no longer signs or is announced; it still opens the envelopes sealed to it
+	// before, which stay on the relay: comments and files are not resealed).
 	State     string `gorm:"size:16;not null;index"`
 	CreatedAt time.Time
 	RetiredAt *time.Time
@@ -60,10 +61,20 @@ func (db *DB) CurrentIdentity(ctx context.Context) (*NodeIdentity, error) {
 	return &n, nil
 }
 
-// Identities returns the identities that still open envelopes (current first).
+// Identities returns the current and previous identities (current first, then newest first).
 func (db *DB) Identities(ctx context.Context) ([]NodeIdentity, error) {
+	return db.identitiesIn(ctx, IdentityCurrent, IdentityPrevious)
+}
+
+// RetiredIdentities returns the retired identities (newest first): they only open old
+// envelopes.
+func (db *DB) RetiredIdentities(ctx context.Context) ([]NodeIdentity, error) {
+	return db.identitiesIn(ctx, IdentityRetired)
+}
+
+func (db *DB) identitiesIn(ctx context.Context, states ...string) ([]NodeIdentity, error) {
 	var ns []NodeIdentity
-	if err := db.WithContext(ctx).Where("state IN ?", []string{IdentityCurrent, IdentityPrevious}).
+	if err := db.WithContext(ctx).Where("state IN ?", states).
 		Order("CASE WHEN state = 'current' THEN 0 ELSE 1 END, id DESC").Find(&ns).Error; err != nil {
 		return nil, fmt.Errorf("load node identities: %w", err)
 	}
@@ -100,8 +111,8 @@ func (db *DB) AddIdentity(ctx context.Context, s *Sealer, secret, public, finger
 	return n, nil
 }
 
-// RetireIdentity stops a previous identity from opening anything (the end of a rotation's
-// overlap, or a compromise).
+// RetireIdentity ends a previous identity's overlap: partners stop trusting it and it is no
+// longer announced; it still opens what was sealed to it before.
 func (db *DB) RetireIdentity(ctx context.Context, id uint, at time.Time) error {
 	res := db.WithContext(ctx).Model(&NodeIdentity{}).Where("id = ? AND state = ?", id, IdentityPrevious).
 		Updates(map[string]any{"state": IdentityRetired, "retired_at": at.UTC()})
