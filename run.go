@@ -322,6 +322,7 @@ func (n *node) startWorker(ctx context.Context) (stop func(), err error) {
 		defer close(done)
 		workers.RunNotifier(nctx, &workers.Notifier{DB: n.db, Sealer: n.sealer, Logger: n.log}, workers.DefaultNotifyInterval)
 	}()
+	go n.resealAfterRotation(nctx)
 	return func() {
 		cancel()
 		<-done
@@ -338,6 +339,25 @@ func (n *node) queue() *workers.Queue {
 }
 
 // engine is the node's one sync engine (its client pool keeps per-instance pacing).
+// resealAfterRotation rewrites the node's sealed state slots under its current identity while a
+// previous identity is still in its overlap (a rotation whose reseal did not finish: a restart
+// finishes it; slots already current are skipped at the cost of one read each).
+func (n *node) resealAfterRotation(ctx context.Context) {
+	if n.sealer == nil {
+		return
+	}
+	ids, err := n.db.Identities(ctx)
+	if err != nil || len(ids) < 2 {
+		return
+	}
+	done, err := n.engine().Reseal(ctx)
+	if err != nil {
+		n.log.Warn("resealing after a rotation is incomplete", "resealed", done, "err", err)
+		return
+	}
+	n.log.Info("sealed issues resealed under the current identity", "issues", done)
+}
+
 func (n *node) engine() *engine.Engine {
 	if n.eng == nil {
 		pool := &engine.ClientPool{Sealer: n.sealer, AllowedHosts: n.cfg.JiraAllowlist,

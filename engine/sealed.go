@@ -32,13 +32,13 @@ import (
 // hand is left out.
 type sealedJira struct {
 	Jira
-	e       *Engine
-	conn    *models.Connection
+	e        *Engine
+	conn     *models.Connection
 	self     []*seal.Identity // current first, then previous and retired ones (they still open)
 	previous bool             // a previous identity is in its overlap: announce the current one
 	retired  map[string]bool  // fingerprints of this node's retired identities
-	ring    *seal.Keyring
-	ringMu  sync.Mutex
+	ring     *seal.Keyring
+	ringMu   sync.Mutex
 
 	mu       sync.Mutex
 	views    map[string]*sealedView // AB issue id -> the state last opened or written

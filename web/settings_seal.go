@@ -95,6 +95,19 @@ func (s *Server) sealRotate(c echo.Context) error {
 		return Render(c, http.StatusUnprocessableEntity, views.SealRotatePage(s.page(c, "Rotate the sealing identity", RouteSettings), d))
 	}
 	s.log.Info("sealing identity rotated", "fingerprint", n.Fingerprint, "user", userName(c))
+	if s.engine != nil {
+		// Rewrite this node's state slots under the new identity before the overlap ends.
+		go func(eng *engine.Engine) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			done, err := eng.Reseal(ctx)
+			if err != nil {
+				s.log.Warn("resealing after the rotation is incomplete (the next start tries again)", "resealed", done, "err", err)
+				return
+			}
+			s.log.Info("sealed issues resealed under the new identity", "issues", done)
+		}(s.engine)
+	}
 	s.flash(c, views.FlashSuccess, "This node's sealing identity was rotated: the new fingerprint is "+n.Fingerprint+
 		". Partner nodes learn it from the announcement attached to this node's envelopes; read it to their administrators all the same.")
 	return c.Redirect(http.StatusSeeOther, s.url(RouteSettings))
