@@ -463,3 +463,53 @@ func TestSealedRelayKeyRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestSealedRelayCostsNoMoreCallsPerChange compares the Jira calls of one field change, one
+// comment and one status change through a sealed and a plaintext relay: sealing may add at most
+// one call per change per hop (issue 15, Deliver 4).
+func TestSealedRelayCostsNoMoreCallsPerChange(t *testing.T) {
+	calls := func(sealed bool) map[string]int {
+		w := newSealedWorld(t, true)
+		if !sealed {
+			for _, n := range w.nodes {
+				n.db.Model(&models.Connection{}).Where("1 = 1").Update("sealed", false)
+			}
+		}
+		src := w.createIssue("A", map[string]any{"summary": "cost", "description": "d1"})
+		w.settle()
+		out := map[string]int{}
+		count := func(what string, change func()) {
+			w.clearLogs()
+			change()
+			w.settle()
+			for _, inst := range []string{"A", "AB", "B"} {
+				for _, e := range w.sim.Instance(inst).Log().Entries() {
+					if e.User == "airlock" && !strings.Contains(e.Path, "/search") && !strings.Contains(e.Path, "/myself") &&
+						!strings.Contains(e.Path, "/serverInfo") {
+						out[what]++
+					}
+				}
+			}
+		}
+		count("field", func() { w.edit("A", src.Key, map[string]any{"description": "d2"}) })
+		count("comment", func() {
+			if _, err := w.human("A", "alice").AddComment(w.ctx, src.Key, jira.CommentInput{Body: "hello"}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		count("status", func() {
+			ts, _ := w.human("A", "alice").Transitions(w.ctx, src.Key, false)
+			if err := w.human("A", "alice").DoTransition(w.ctx, src.Key, jira.TransitionInput{ID: ts[0].ID}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return out
+	}
+	plain, sealed := calls(false), calls(true)
+	for _, what := range []string{"field", "comment", "status"} {
+		t.Logf("%s: plaintext %d calls, sealed %d (two hops)", what, plain[what], sealed[what])
+		if sealed[what] > plain[what]+2 {
+			t.Errorf("%s: sealed %d calls, plaintext %d: more than one more per hop", what, sealed[what], plain[what])
+		}
+	}
+}
