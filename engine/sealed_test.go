@@ -107,15 +107,17 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 	topologies(t, func(t *testing.T, split bool) {
 		w := newSealedWorld(t, split)
 		const (
-			mSummary = "MARKSUMMARY-7f3a"
-			mDesc    = "MARKDESC-91c2"
-			mCustom  = "MARKCUSTOM-5d10"
-			mEnv     = "MARKENV-aa01"
-			mComment = "MARKCOMMENT-0b7e"
-			mFile    = "MARKFILE-3c44.txt"
-			mBytes   = "MARKBYTES-e19d"
-			mBack    = "MARKBACK-2f6b"
-			mReply   = "MARKREPLY-77aa"
+			mSummary   = "MARKSUMMARY-7f3a"
+			mDesc      = "MARKDESC-91c2"
+			mCustom    = "MARKCUSTOM-5d10"
+			mEnv       = "MARKENV-aa01"
+			mComment   = "MARKCOMMENT-0b7e"
+			mFile      = "MARKFILE-3c44.txt"
+			mBytes     = "MARKBYTES-e19d"
+			mBack      = "MARKBACK-2f6b"
+			mReply     = "MARKREPLY-77aa"
+			mBackFile  = "MARKBACKFILE-41d0.csv"
+			mBackBytes = "MARKBACKBYTES-9e2c"
 		)
 		src := w.createIssue("A", map[string]any{"summary": mSummary + " printer", "description": mDesc + " jams",
 			"customfield_10100": mCustom, "environment": mEnv, "labels": []string{"markerlabel"}})
@@ -181,6 +183,9 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 		if _, err := bob.AddComment(w.ctx, bKey, jira.CommentInput{Body: mReply + " done"}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := bob.UploadAttachment(w.ctx, got.ID, mBackFile, strings.NewReader(mBackBytes)); err != nil {
+			t.Fatal(err)
+		}
 		w.settle()
 		back := w.get("A", src.Key)
 		if d, _ := back.Description(); d != mBack+" fixed by reseating" {
@@ -188,6 +193,23 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 		}
 		if st := statusOf(back); st != target.To.Name {
 			t.Errorf("A's status = %q, want %q", st, target.To.Name)
+		}
+		var backFile *jira.Attachment
+		for _, a := range issueFiles(back) {
+			if a.Filename == mBackFile {
+				backFile = &a
+			}
+		}
+		if backFile == nil {
+			t.Errorf("A's attachments lack B's %s: %+v", mBackFile, issueFiles(back))
+		} else if r, err := alice.DownloadAttachment(w.ctx, backFile.Content); err != nil {
+			t.Error(err)
+		} else {
+			data, _ := io.ReadAll(r)
+			r.Close()
+			if string(data) != mBackBytes {
+				t.Errorf("A's copy of B's file = %q", data)
+			}
 		}
 		cs, _ = alice.Comments(w.ctx, src.Key, jira.CommentOptions{})
 		if len(cs) != 2 || !strings.Contains(cs[1].Body, mReply) {
@@ -202,7 +224,7 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 			t.Errorf("AB's summary = %q", s)
 		}
 		text := w.abText()
-		for _, m := range []string{mSummary, mDesc, mCustom, mEnv, mComment, mFile, mBytes, mBack, mReply, "markerlabel", "printer", src.Key} {
+		for _, m := range []string{mSummary, mDesc, mCustom, mEnv, mComment, mFile, mBytes, mBack, mReply, mBackFile, mBackBytes, "markerlabel", "printer", src.Key} {
 			if strings.Contains(text, m) {
 				i := strings.Index(text, m)
 				t.Errorf("AB holds the plaintext %q: ...%s...", m, text[max(0, i-120):min(len(text), i+60)])
