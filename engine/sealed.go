@@ -44,6 +44,7 @@ type sealedJira struct {
 	views    map[string]*sealedView // AB issue id -> the state last opened or written
 	files    map[string]fileMeta    // content URL -> the sealed file's entry
 	comments map[string]commentSeal // AB comment id -> its envelope id and version
+	worklogs map[string]commentSeal // AB worklog id -> its envelope id and version
 }
 
 // commentSeal is what a comment's envelope said.
@@ -88,7 +89,7 @@ func (e *Engine) sealedSide(ctx context.Context, l *link, j Jira) (Jira, error) 
 		return nil, err
 	}
 	d := &sealedJira{Jira: j, e: e, conn: l.Conn, self: self, previous: len(self) > 1, ring: ring, retired: map[string]bool{},
-		views: map[string]*sealedView{}, files: map[string]fileMeta{}, comments: map[string]commentSeal{}}
+		views: map[string]*sealedView{}, files: map[string]fileMeta{}, comments: map[string]commentSeal{}, worklogs: map[string]commentSeal{}}
 	for _, id := range retired {
 		d.retired[id.Public().Fingerprint()] = true
 		d.self = append(d.self, id) // opens what was sealed to it before; never signs
@@ -331,6 +332,22 @@ func (d *sealedJira) project(ctx context.Context, is *jira.Issue, v *sealedView,
 			out := d.openAttachments(v, as)
 			b, _ := json.Marshal(out)
 			is.Fields["attachment"] = b
+		}
+	}
+	if raw, ok := is.Fields["worklog"]; ok && !isJSONNull(raw) {
+		var page jira.WorklogPage
+		if err := json.Unmarshal(raw, &page); err == nil {
+			if page.Total > len(page.Worklogs) {
+				delete(is.Fields, "worklog") // a partial page: the engine reads the worklogs itself
+			} else {
+				ws, err := d.openWorklogs(ctx, v, page.Worklogs)
+				if err != nil {
+					return err
+				}
+				page.Worklogs, page.Total, page.MaxResults = ws, len(ws), max(page.MaxResults, len(ws))
+				b, _ := json.Marshal(page)
+				is.Fields["worklog"] = b
+			}
 		}
 	}
 	if raw, ok := is.Fields["comment"]; ok && !isJSONNull(raw) {

@@ -23,6 +23,7 @@ type sealedWorld struct {
 
 func sealedRules() Rules {
 	r := DefaultRules()
+	r.Worklogs.Enabled = true
 	r.Fields = append(r.Fields, FieldRule{Name: "ref", Kind: KindText, Local: "customfield_10100", Remote: "customfield_10100"},
 		FieldRule{Name: "environment", Kind: KindText, Local: "environment", Remote: "environment"})
 	return r
@@ -117,6 +118,7 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 			mBack      = "MARKBACK-2f6b"
 			mReply     = "MARKREPLY-77aa"
 			mBackFile  = "MARKBACKFILE-41d0.csv"
+			mWorklog   = "MARKWORKLOG-6a1f"
 			mBackBytes = "MARKBACKBYTES-9e2c"
 		)
 		src := w.createIssue("A", map[string]any{"summary": mSummary + " printer", "description": mDesc + " jams",
@@ -126,6 +128,11 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := alice.UploadAttachment(w.ctx, src.ID, mFile, strings.NewReader(mBytes+" log lines")); err != nil {
+			t.Fatal(err)
+		}
+		started := jira.Time{Time: time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)}
+		if _, err := alice.AddWorklog(w.ctx, src.Key, jira.WorklogInput{Comment: mWorklog + " replaced the fuser", Started: &started,
+			TimeSpentSeconds: 5400}, jira.Estimate{}); err != nil {
 			t.Fatal(err)
 		}
 		w.settle()
@@ -154,6 +161,11 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 		cs, err := w.human("B", "admin").Comments(w.ctx, bKey, jira.CommentOptions{})
 		if err != nil || len(cs) != 1 || !strings.Contains(cs[0].Body, mComment) {
 			t.Fatalf("B's comments = %+v, %v", cs, err)
+		}
+		wls, err := w.human("B", "admin").Worklogs(w.ctx, bKey)
+		if err != nil || len(wls) != 1 || !strings.Contains(wls[0].Comment, mWorklog) || wls[0].TimeSpentSeconds != 5400 ||
+			!wls[0].Started.Equal(started.Time) {
+			t.Errorf("B's worklogs = %+v, %v", wls, err)
 		}
 		as := issueFiles(got)
 		if len(as) != 1 || as[0].Filename != mFile {
@@ -224,7 +236,7 @@ func TestSealedRelayCarriesPlaintextEndToEnd(t *testing.T) {
 			t.Errorf("AB's summary = %q", s)
 		}
 		text := w.abText()
-		for _, m := range []string{mSummary, mDesc, mCustom, mEnv, mComment, mFile, mBytes, mBack, mReply, mBackFile, mBackBytes, "markerlabel", "printer", src.Key} {
+		for _, m := range []string{mSummary, mDesc, mCustom, mEnv, mComment, mFile, mBytes, mBack, mReply, mBackFile, mBackBytes, mWorklog, "markerlabel", "printer", src.Key} {
 			if strings.Contains(text, m) {
 				i := strings.Index(text, m)
 				t.Errorf("AB holds the plaintext %q: ...%s...", m, text[max(0, i-120):min(len(text), i+60)])

@@ -139,9 +139,6 @@ func SealedRulesProblem(r *Rules) string {
 	if r.Links.Enabled {
 		parts = append(parts, "issue links")
 	}
-	if r.Worklogs.Enabled {
-		parts = append(parts, "worklogs")
-	}
 	if len(r.Security.Levels) > 0 {
 		parts = append(parts, "security levels")
 	}
