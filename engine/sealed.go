@@ -334,6 +334,7 @@ func (d *sealedJira) project(ctx context.Context, is *jira.Issue, v *sealedView,
 			is.Fields["attachment"] = b
 		}
 	}
+	projectLinks(is, v) // engine/sealed_links.go
 	if raw, ok := is.Fields["worklog"]; ok && !isJSONNull(raw) {
 		var page jira.WorklogPage
 		if err := json.Unmarshal(raw, &page); err == nil {

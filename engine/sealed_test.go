@@ -547,3 +547,63 @@ func TestSealedRelayCostsNoMoreCallsPerChange(t *testing.T) {
 		}
 	}
 }
+
+// TestSealedRelayCarriesLinksAsEnvelopes: "A-1 blocks A-2" arrives on B in that direction, its
+// removal travels, and a link made on B travels back, while AB holds no Jira link at all.
+func TestSealedRelayCarriesLinksAsEnvelopes(t *testing.T) {
+	topologies(t, func(t *testing.T, split bool) {
+		w := newSealedWorld(t, split)
+		for _, n := range w.nodes {
+			for _, c := range n.conns {
+				r := sealedRules()
+				r.Links.Enabled = true
+				doc, _ := json.Marshal(r)
+				n.db.Model(&models.Connection{}).Where("id = ?", c.ID).Update("rules", string(doc))
+			}
+		}
+		a1 := w.createIssue("A", map[string]any{"summary": "Blocker"}).Key
+		a2 := w.createIssue("A", map[string]any{"summary": "Blocked"}).Key
+		w.settle()
+		bOf := func(a string) (string, string) {
+			ab := w.nodeOf("A").peer(a)
+			var tw models.Twin
+			if w.nodeOf("B").db.Where("remote_key = ? AND local_key <> ?", ab, a).First(&tw).Error != nil {
+				t.Fatalf("%s did not reach B", a)
+			}
+			return ab, tw.LocalKey
+		}
+		ab1, b1 := bOf(a1)
+		ab2, b2 := bOf(a2)
+		w.makeLink("A", a1, "Blocks", a2)
+		w.settle()
+		w.wantLinks("B", b1, "Blocks>"+b2)
+		w.wantLinks("B", b2, "Blocks<"+b1)
+		w.wantLinks("AB", ab1)
+		w.wantLinks("AB", ab2)
+
+		if err := w.human("B", "alice").DeleteIssueLink(w.ctx, w.linkIDOn("B", b1, "Blocks", b2)); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		w.wantLinks("A", a1)
+		w.wantLinks("A", a2)
+
+		w.makeLink("B", b2, "Relates", b1)
+		w.settle()
+		w.wantLinks("A", a2, "Relates>"+a1)
+		w.wantLinks("A", a1, "Relates<"+a2)
+		w.wantLinks("AB", ab1)
+		for _, e := range w.sim.Instance("AB").Log().Entries() {
+			if strings.Contains(e.Path, "/issueLink") && !strings.Contains(e.Path, "/issueLinkType") {
+				t.Errorf("a Jira link call reached AB: %s %s", e.Method, e.Path)
+			}
+		}
+		for _, n := range w.nodes {
+			var bad []models.Twin
+			n.db.Where("last_error <> ''").Find(&bad)
+			for _, tw := range bad {
+				t.Errorf("twin %d: %s", tw.ID, tw.LastError)
+			}
+		}
+	})
+}

@@ -136,9 +136,6 @@ func SealConnection(ctx context.Context, db *models.DB, connID uint, partners ..
 // people on the relay are not sealed yet.
 func SealedRulesProblem(r *Rules) string {
 	var parts []string
-	if r.Links.Enabled {
-		parts = append(parts, "issue links")
-	}
 	if len(r.Security.Levels) > 0 {
 		parts = append(parts, "security levels")
 	}
