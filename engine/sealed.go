@@ -274,7 +274,7 @@ func (d *sealedJira) view(ctx context.Context, id string) (*sealedView, error) {
 	if v != nil {
 		return v, nil
 	}
-	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated"}, Properties: []string{"*all"}})
+	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated", "attachment"}, Properties: []string{"*all"}})
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ func (d *sealedJira) GetProperty(ctx context.Context, id, prop string) (json.Raw
 	if prop != TwinProperty {
 		return d.Jira.GetProperty(ctx, id, prop)
 	}
-	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated"}, Properties: []string{"*all"}})
+	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated", "attachment"}, Properties: []string{"*all"}})
 	if err != nil {
 		return nil, err
 	}
@@ -516,7 +516,8 @@ func (d *sealedJira) store(ctx context.Context, id string, v *sealedView, change
 	if len(changes) == 0 {
 		return nil
 	}
-	prop, desc, err := d.write(ctx, v, changes)
+	old := v.files[slotKey(d.self[0].Public().Fingerprint())]
+	prop, desc, err := d.write(ctx, id, v, changes)
 	if err != nil {
 		return err
 	}
@@ -524,7 +525,11 @@ func (d *sealedJira) store(ctx context.Context, id string, v *sealedView, change
 	if opt != nil {
 		o = *opt
 	}
-	return d.Jira.UpdateIssue(ctx, id, jiraSlotEdit(prop, desc), o)
+	if err := d.Jira.UpdateIssue(ctx, id, jiraSlotEdit(prop, desc), o); err != nil {
+		return err
+	}
+	d.dropLargeSlot(ctx, v, old)
+	return nil
 }
 
 var jiraUpdateDefaults = jira.UpdateOptions{}
@@ -611,7 +616,20 @@ func (d *sealedJira) CreateIssue(ctx context.Context, in jira.IssueInput) (*jira
 		}
 	}
 	v.key = "a new issue"
-	prop, desc, err := d.write(ctx, v, changes)
+	// A state over Jira's limit for a property goes into a file, which needs the issue: the issue
+	// is made with its links only, then the whole state is stored.
+	first, rest := changes, map[string]json.RawMessage(nil)
+	if d.tooLarge(v, changes) {
+		first, rest = map[string]json.RawMessage{}, map[string]json.RawMessage{}
+		for k, raw := range changes {
+			if strings.HasPrefix(k, entryTwin) {
+				first[k] = raw
+			} else {
+				rest[k] = raw
+			}
+		}
+	}
+	prop, desc, err := d.write(ctx, "", v, first)
 	if err != nil {
 		return nil, err
 	}
@@ -631,6 +649,11 @@ func (d *sealedJira) CreateIssue(ctx context.Context, in jira.IssueInput) (*jira
 	v.key = made.Key
 	d.remember(made.ID, v)
 	d.remember(made.Key, v)
+	if len(rest) > 0 {
+		if err := d.store(ctx, made.ID, v, rest, nil); err != nil {
+			return nil, err
+		}
+	}
 	return made, nil
 }
 

@@ -64,9 +64,14 @@ func (d *sealedJira) reseal(ctx context.Context, id string) error {
 	if v.slots[slotKey(d.self[0].Public().Fingerprint())] == v.maxS && v.maxS > 0 {
 		return nil // the current slot already holds the newest state
 	}
-	prop, desc, err := d.write(ctx, v, nil)
+	old := v.files[slotKey(d.self[0].Public().Fingerprint())]
+	prop, desc, err := d.write(ctx, id, v, nil)
 	if err != nil {
 		return err
 	}
-	return d.Jira.UpdateIssue(ctx, id, jiraSlotEdit(prop, desc), jiraUpdateDefaults)
+	if err := d.Jira.UpdateIssue(ctx, id, jiraSlotEdit(prop, desc), jiraUpdateDefaults); err != nil {
+		return err
+	}
+	d.dropLargeSlot(ctx, v, old)
+	return nil
 }

@@ -63,8 +63,11 @@ type sealedDoc struct {
 // slotValue is what an airlock.sealed.* property holds: the envelope, and during a key rotation
 // the announcement of the writer's new key signed by its previous one.
 type slotValue struct {
-	Env      *seal.Envelope `json:"env"`
+	Env      *seal.Envelope `json:"env,omitempty"`
 	Rotation *seal.Envelope `json:"rotation,omitempty"`
+	// File names the attachment that holds the slot's value when it is over Jira's limit for a
+	// property (engine/sealed_large.go); the envelope inside is signed, so the pointer need not be.
+	File string `json:"file,omitempty"`
 }
 
 // fileMeta is a sealed attachment's entry: what AB's copy really is.
@@ -82,6 +85,7 @@ type sealedView struct {
 	e      map[string]stamped
 	maxS   uint64
 	slots  map[string]uint64 // slot key -> the version read
+	files  map[string]string // slot key -> the attachment id of its large state file (engine/sealed_large.go)
 }
 
 func (v *sealedView) value(k string) (json.RawMessage, bool) {
@@ -161,8 +165,13 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 	docOpaque := ""
 	for _, k := range keys {
 		var sv slotValue
-		if err := json.Unmarshal(is.Properties[k], &sv); err != nil || sv.Env == nil {
+		if err := json.Unmarshal(is.Properties[k], &sv); err != nil || (sv.Env == nil && sv.File == "") {
 			return nil, refused(is.Key, "sealed state", fmt.Errorf("%s is not an envelope", k))
+		}
+		if sv.File != "" {
+			if err := d.openLargeSlot(ctx, is, v, k, &sv); err != nil {
+				return nil, err
+			}
 		}
 		if sv.Env.Kind != seal.KindState {
 			return nil, refused(is.Key, "sealed state", fmt.Errorf("%s holds a %q envelope", k, sv.Env.Kind))
@@ -233,7 +242,7 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 
 // write merges changes into the view with new stamps and builds this node's slot: the property
 // to store and the description that makes Jira bump `updated`.
-func (d *sealedJira) write(ctx context.Context, v *sealedView, changes map[string]json.RawMessage) (jira.EntityProperty, string, error) {
+func (d *sealedJira) write(ctx context.Context, issueID string, v *sealedView, changes map[string]json.RawMessage) (jira.EntityProperty, string, error) {
 	me := d.self[0].Public().Fingerprint()
 	seq := v.maxS + 1
 	for k, raw := range changes {
@@ -254,11 +263,12 @@ func (d *sealedJira) write(ctx context.Context, v *sealedView, changes map[strin
 	if err != nil {
 		return jira.EntityProperty{}, "", err
 	}
-	if len(b) > sealedMaxProperty {
-		return jira.EntityProperty{}, "", dataError("the sealed state of %s would be %d bytes, over Jira's %d-byte limit for an issue property: "+
-			"shorten the largest text fields or share fewer fields through this sealed relay", v.key, len(b), sealedMaxProperty)
-	}
 	k := slotKey(me)
+	if len(b) > sealedMaxProperty {
+		if b, err = d.writeLargeSlot(ctx, issueID, v, k, b); err != nil { // engine/sealed_large.go
+			return jira.EntityProperty{}, "", err
+		}
+	}
 	if v.slots == nil {
 		v.slots = map[string]uint64{}
 	}

@@ -607,3 +607,46 @@ func TestSealedRelayCarriesLinksAsEnvelopes(t *testing.T) {
 		}
 	})
 }
+
+// TestSealedRelayCarriesALargeStateInAFile: a 30 KB description (Jira keeps 32,767 characters) does not fit an issue property
+// once sealed; the state goes into a .sealed file on AB, travels both ways and replaces its old
+// file, and AB still holds no plaintext.
+func TestSealedRelayCarriesALargeStateInAFile(t *testing.T) {
+	w := newSealedWorld(t, true)
+	big := strings.Repeat("MARKLARGE-0c9d line of a long log\n", 850) // under Jira's 32,767 characters
+	src := w.createIssue("A", map[string]any{"summary": "large", "description": big})
+	w.settle()
+	nA, nB := w.nodes[0], w.nodes[1]
+	ab := nA.peer(src.Key)
+	var tw models.Twin
+	if nB.db.Where("remote_key = ?", ab).First(&tw).Error != nil {
+		t.Fatal("the large issue did not reach B")
+	}
+	if d, _ := w.get("B", tw.LocalKey).Description(); d != strings.TrimRight(big, "\n") && d != big {
+		t.Fatalf("B's description has %d bytes, want %d", len(d), len(big))
+	}
+	w.edit("B", tw.LocalKey, map[string]any{"description": big + "one more line from B"})
+	w.settle()
+	if d, _ := w.get("A", src.Key).Description(); !strings.HasSuffix(d, "one more line from B") {
+		t.Errorf("A's description ends %q", d[max(0, len(d)-40):])
+	}
+	files := 0
+	for _, a := range issueFiles(w.get("AB", ab)) {
+		if strings.HasSuffix(a.Filename, sealedStateFileSuffix) {
+			files++
+		}
+	}
+	if files == 0 || files > 2 {
+		t.Errorf("AB holds %d state files, want one per writing node", files)
+	}
+	if text := w.abText(); strings.Contains(text, "MARKLARGE") || strings.Contains(text, "one more line") {
+		t.Error("AB holds the plaintext of the large state")
+	}
+	for _, n := range w.nodes {
+		var bad []models.Twin
+		n.db.Where("last_error <> ''").Find(&bad)
+		for _, tw := range bad {
+			t.Errorf("twin %d: %s", tw.ID, tw.LastError)
+		}
+	}
+}
