@@ -713,6 +713,7 @@ func (d *sealedJira) Comments(ctx context.Context, id string, opt jira.CommentOp
 func (d *sealedJira) openComments(ctx context.Context, v *sealedView, cs []jira.Comment) ([]jira.Comment, error) {
 	out := make([]jira.Comment, 0, len(cs))
 	seen := map[string]string{}
+	present := map[string]bool{}
 	trusted := d.trusted()
 	for _, c := range cs {
 		text, ok := strings.CutPrefix(c.Body, sealedCommentHeader)
@@ -766,9 +767,16 @@ func (d *sealedJira) openComments(ctx context.Context, v *sealedView, cs []jira.
 		if prev.ID == env.ID && env.Seq < prev.Seq {
 			return nil, refused(v.key, "envelope of comment "+c.ID, seal.CheckSeq(env, prev.Seq))
 		}
+		present[env.ID] = true
+		if v.deleted(env.ID) {
+			continue // a node deleted it: the DELETE on AB is still to come
+		}
 		c.Body = cp.Body
 		c.RenderedBody = ""
 		out = append(out, c)
+	}
+	if err := d.checkGone(ctx, v, "comment", present); err != nil { // engine/sealed_deletions.go
+		return nil, err
 	}
 	return out, d.checkCommentMarks(ctx, v, out)
 }

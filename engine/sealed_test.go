@@ -650,3 +650,55 @@ func TestSealedRelayCarriesALargeStateInAFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSealedRelayTellsARelayDeletionFromANodeDeletion: a comment written and deleted on B is
+// deleted on A too; a comment deleted by AB's admin is a data error on the twin.
+func TestSealedRelayTellsARelayDeletionFromANodeDeletion(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA, nB := w.nodes[0], w.nodes[1]
+	alice := w.human("A", "alice")
+	one := w.createIssue("A", map[string]any{"summary": "user deletes"})
+	two := w.createIssue("A", map[string]any{"summary": "relay deletes"})
+	if _, err := alice.AddComment(w.ctx, two.Key, jira.CommentInput{Body: "keep"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	bOne := nB.peer(nA.peer(one.Key))
+	if _, err := w.human("B", "alice").AddComment(w.ctx, bOne, jira.CommentInput{Body: "written on B, then deleted"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	if cs, _ := alice.Comments(w.ctx, one.Key, jira.CommentOptions{}); len(cs) != 1 {
+		t.Fatalf("B's comment did not reach A: %d", len(cs))
+	}
+	bc, _ := w.human("B", "admin").Comments(w.ctx, bOne, jira.CommentOptions{})
+	if len(bc) != 1 {
+		t.Fatalf("B has %d comments", len(bc))
+	}
+	if err := w.human("B", "admin").DeleteComment(w.ctx, bOne, bc[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	abTwo := nA.peer(two.Key)
+	admin := w.human("AB", "admin")
+	ac, _ := admin.Comments(w.ctx, abTwo, jira.CommentOptions{})
+	if len(ac) != 1 {
+		t.Fatalf("AB has %d comments on %s", len(ac), abTwo)
+	}
+	if err := admin.DeleteComment(w.ctx, abTwo, ac[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range w.nodes {
+		n.expect = func(err error) bool { return ClassOf(err) == models.ClassData }
+	}
+	w.settle()
+	if cs, _ := alice.Comments(w.ctx, one.Key, jira.CommentOptions{}); len(cs) != 0 {
+		t.Errorf("the comment deleted on B is still on A: %d", len(cs))
+	}
+	tw := nA.twinOf(two.Key)
+	if tw.State != models.TwinQuarantined || !strings.Contains(tw.LastError, "deleted on the relay, not by a node") {
+		t.Errorf("node A's twin of %s: %s %q", two.Key, tw.State, tw.LastError)
+	}
+	if tw := nA.twinOf(one.Key); tw.LastError != "" {
+		t.Errorf("node A's twin of %s: %q", one.Key, tw.LastError)
+	}
+}

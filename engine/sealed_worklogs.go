@@ -49,6 +49,7 @@ func (d *sealedJira) openWorklogs(ctx context.Context, v *sealedView, ws []jira.
 	trusted := d.trusted()
 	items := []string{}
 	seqs := []uint64{}
+	present := map[string]bool{}
 	for _, w := range ws {
 		text, ok := strings.CutPrefix(w.Comment, sealedWorklogHeader)
 		if !ok {
@@ -72,9 +73,16 @@ func (d *sealedJira) openWorklogs(ctx context.Context, v *sealedView, ws []jira.
 		d.mu.Lock()
 		d.worklogs[w.ID] = commentSeal{ID: env.ID, Seq: env.Seq}
 		d.mu.Unlock()
+		present[env.ID] = true
+		if v.deleted(env.ID) {
+			continue // a node deleted it: the DELETE on AB is still to come
+		}
 		items, seqs = append(items, "worklog:"+env.ID), append(seqs, env.Seq)
 		w.Comment, w.Started, w.TimeSpentSeconds, w.TimeSpent = p.Comment, jira.Time{Time: p.Started}, p.Seconds, ""
 		out = append(out, w)
+	}
+	if err := d.checkGone(ctx, v, "worklog", present); err != nil { // engine/sealed_deletions.go
+		return nil, err
 	}
 	if len(items) == 0 {
 		return out, nil
@@ -194,11 +202,31 @@ func (d *sealedJira) ReplaceWorklog(ctx context.Context, id, wid string, in jira
 	return w, nil
 }
 
-// DeleteWorklog deletes AB's copy.
+// DeleteWorklog records the deletion, then deletes AB's copy.
 func (d *sealedJira) DeleteWorklog(ctx context.Context, id, wid string, est jira.Estimate) error {
 	wj, ok := d.Jira.(worklogJira)
 	if !ok {
 		return configError("the relay's Jira client cannot carry worklogs")
+	}
+	v, err := d.view(ctx, id)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	s, known := d.worklogs[wid]
+	d.mu.Unlock()
+	if !known {
+		if _, err := d.Worklogs(ctx, id); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		s, known = d.worklogs[wid]
+		d.mu.Unlock()
+	}
+	if known {
+		if err := d.tombstone(ctx, id, v, s.ID); err != nil {
+			return err
+		}
 	}
 	return wj.DeleteWorklog(ctx, id, wid, est)
 }
