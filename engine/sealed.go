@@ -70,6 +70,10 @@ func (e *Engine) sealedSide(ctx context.Context, l *link, j Jira) (Jira, error) 
 	if p := SealedRulesProblem(&l.Rules); p != "" {
 		return nil, configError("connection %s: %s", l.Conn.Name, p)
 	}
+	if strings.TrimSpace(l.Conn.RemoteJQL) != "" {
+		return nil, configError("connection %s is sealed, so the relay's fields hold only envelopes and its JQL filter (%s) cannot match them: "+
+			"clear the relay side's JQL and filter on the private side", l.Conn.Name, l.Conn.RemoteJQL)
+	}
 	self, err := SealIdentities(ctx, e.DB, cp.Sealer)
 	if err != nil {
 		return nil, err
@@ -323,8 +327,12 @@ func (d *sealedJira) project(ctx context.Context, is *jira.Issue, v *sealedView,
 	if _, ok := v.value(entryField + "summary"); !ok {
 		is.Fields["summary"] = json.RawMessage(`""`)
 	}
-	if _, ok := v.value(entryField + "description"); !ok {
-		is.Fields["description"] = json.RawMessage("null")
+	// AB's own value of a field the sealed state does not hold is AB's default, not a shared
+	// value: it reads as empty.
+	for k := range is.Fields {
+		if _, shared := v.e[entryField+k]; !shared && !sealedStructural[k] && k != "summary" {
+			is.Fields[k] = json.RawMessage("null")
+		}
 	}
 	if raw, ok := is.Fields["attachment"]; ok && !isJSONNull(raw) {
 		var as []jira.Attachment
@@ -370,6 +378,13 @@ func (d *sealedJira) project(ctx context.Context, is *jira.Issue, v *sealedView,
 	return nil
 }
 
+// sealedStructural are the fields of AB's bean that describe AB's issue itself and are kept
+// (the sealed state's entries replace the others): times, project and type, the status until
+// the state holds one, and the lists the projection opens.
+var sealedStructural = map[string]bool{"updated": true, "created": true, "project": true, "issuetype": true,
+	"status": true, "resolution": true, "security": true, "parent": true, "attachment": true, "comment": true,
+	"worklog": true, "issuelinks": true, "subtasks": true}
+
 // readShape turns a value as the engine wrote it into the shape Jira reads back where they
 // differ: a user written by name gains the e-mail the name carries, so the far node's
 // e-mail lookup still works.
@@ -390,24 +405,27 @@ func (d *sealedJira) readShape(field string, raw json.RawMessage) json.RawMessag
 // hit whose state cannot be opened keeps no link, and its reconcile reports why).
 func (d *sealedJira) SearchAll(ctx context.Context, q jira.SearchQuery, opt jira.SearchAllOptions) ([]jira.Issue, error) {
 	wantTwin := containsString(q.Properties, TwinProperty)
-	if wantTwin {
-		q.Properties = sealedProps(q.Properties)
-		q.Fields = withSealedFields(q.Fields)
-	}
+	q.Properties = sealedProps(q.Properties)
+	q.Fields = withSealedFields(q.Fields)
 	hits, err := d.Jira.SearchAll(ctx, q, opt)
-	if err != nil || !wantTwin {
+	if err != nil {
 		return hits, err
 	}
 	for i := range hits {
 		h := &hits[i]
 		v, err := d.openView(ctx, h, false)
-		if err != nil {
-			h.Properties = map[string]json.RawMessage{}
-			d.e.log().Warn("sealed relay: a hit's state cannot be opened", "issue", h.Key, "err", err)
-			continue
+		if err == nil {
+			err = d.project(ctx, h, v, wantTwin)
 		}
-		if err := d.project(ctx, h, v, true); err != nil {
+		if err != nil {
+			// Nothing of it is trusted: no link, no values (its reconcile says why).
+			d.e.log().Warn("sealed relay: a hit's state cannot be opened", "issue", h.Key, "err", err)
 			h.Properties = map[string]json.RawMessage{}
+			for k := range h.Fields {
+				if !sealedStructural[k] {
+					h.Fields[k] = json.RawMessage("null")
+				}
+			}
 		}
 	}
 	return hits, nil
