@@ -67,12 +67,8 @@ func (e *Engine) sealedSide(ctx context.Context, l *link, j Jira) (Jira, error) 
 	if cp == nil || cp.Sealer == nil {
 		return nil, configError("connection %s is sealed but this node has no AIRLOCK_SECRET_KEY to keep its sealing identity", l.Conn.Name)
 	}
-	if p := SealedRulesProblem(&l.Rules); p != "" {
+	if p := SealedConnectionProblem(l.Conn, &l.Rules); p != "" {
 		return nil, configError("connection %s: %s", l.Conn.Name, p)
-	}
-	if strings.TrimSpace(l.Conn.RemoteJQL) != "" {
-		return nil, configError("connection %s is sealed, so the relay's fields hold only envelopes and its JQL filter (%s) cannot match them: "+
-			"clear the relay side's JQL and filter on the private side", l.Conn.Name, l.Conn.RemoteJQL)
 	}
 	self, err := SealIdentities(ctx, e.DB, cp.Sealer)
 	if err != nil {

@@ -150,3 +150,16 @@ func SealedRulesProblem(r *Rules) string {
 	}
 	return "a sealed relay does not carry " + strings.Join(parts, ", ") + " yet: turn them off in the mapping or leave the connection unsealed"
 }
+
+// SealedConnectionProblem is SealedRulesProblem for a whole connection: its rules, and a JQL
+// filter on the relay side, which on a sealed relay could only match envelopes.
+func SealedConnectionProblem(c *models.Connection, r *Rules) string {
+	if p := SealedRulesProblem(r); p != "" {
+		return p
+	}
+	if strings.TrimSpace(c.RemoteJQL) != "" {
+		return "a sealed relay's fields hold only envelopes, so the relay side's JQL filter (" + c.RemoteJQL +
+			") cannot match them: clear it and filter on the private side"
+	}
+	return ""
+}

@@ -219,7 +219,7 @@ func (s *Server) connectionSealSave(c echo.Context) error {
 		if err != nil {
 			return refuse("the saved rules cannot be used: " + err.Error() + ".")
 		}
-		if p := engine.SealedRulesProblem(&rules); p != "" {
+		if p := engine.SealedConnectionProblem(cn, &rules); p != "" {
 			return refuse(p + ".")
 		}
 	}
