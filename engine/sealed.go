@@ -543,7 +543,7 @@ func (d *sealedJira) store(ctx context.Context, id string, v *sealedView, change
 		return err
 	}
 	d.dropLargeSlot(ctx, v, old)
-	return nil
+	return d.stored(ctx, v)
 }
 
 var jiraUpdateDefaults = jira.UpdateOptions{}
@@ -661,6 +661,9 @@ func (d *sealedJira) CreateIssue(ctx context.Context, in jira.IssueInput) (*jira
 		return nil, err
 	}
 	v.key = made.Key
+	if err := d.stored(ctx, v); err != nil {
+		return nil, err
+	}
 	d.remember(made.ID, v)
 	d.remember(made.Key, v)
 	if len(rest) > 0 {

@@ -73,5 +73,5 @@ func (d *sealedJira) reseal(ctx context.Context, id string) error {
 		return err
 	}
 	d.dropLargeSlot(ctx, v, old)
-	return nil
+	return d.stored(ctx, v)
 }

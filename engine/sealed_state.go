@@ -273,10 +273,15 @@ func (d *sealedJira) write(ctx context.Context, issueID string, v *sealedView, c
 		v.slots = map[string]uint64{}
 	}
 	v.slots[k] = seq
-	if err := d.e.DB.RaiseSealMark(ctx, d.conn.ID, "state:"+v.opaque+":"+k, seq); err != nil {
-		return jira.EntityProperty{}, "", err
-	}
 	return jira.EntityProperty{Key: k, Value: json.RawMessage(b)}, sealedDescription(seq, me), nil
+}
+
+// stored records, once Jira has taken a write, that this node's slot is at the view's version:
+// an older one read later is a replay. (Recorded before the write, a failed write would make
+// the slot Jira still holds look replayed.)
+func (d *sealedJira) stored(ctx context.Context, v *sealedView) error {
+	k := slotKey(d.self[0].Public().Fingerprint())
+	return d.e.DB.RaiseSealMark(ctx, d.conn.ID, "state:"+v.opaque+":"+k, v.slots[k])
 }
 
 // sealedMaxProperty is Jira's limit for an entity property value (jira.entity.property.value.max

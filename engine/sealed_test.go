@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/airlock-sync/airlock/jira"
+	"github.com/airlock-sync/airlock/jirasim"
 	"github.com/airlock-sync/airlock/models"
 	"github.com/airlock-sync/airlock/seal"
 )
@@ -700,5 +701,35 @@ func TestSealedRelayTellsARelayDeletionFromANodeDeletion(t *testing.T) {
 	}
 	if tw := nA.twinOf(one.Key); tw.LastError != "" {
 		t.Errorf("node A's twin of %s: %q", one.Key, tw.LastError)
+	}
+}
+
+// A failed write of a slot is not taken as accepted: the retry reads the slot Jira still holds
+// without calling it a replay.
+func TestSealedSlotWriteFailureIsNoReplay(t *testing.T) {
+	w := newSealedWorld(t, true)
+	src := w.createIssue("A", map[string]any{"summary": "flaky", "description": "d1"})
+	w.settle()
+	w.edit("A", src.Key, map[string]any{"description": "d2"})
+	k := w.sim.Instance("AB").Knobs()
+	k.Update(func(s *jirasim.KnobSettings) { s.FaultEndpoint = "PUT /rest/api/2/issue/{id}" })
+	k.FailNext(8, 503) // beyond the client's retries: the reconcile fails transiently
+	for _, n := range w.nodes {
+		n.expect = func(err error) bool { return ClassOf(err) == models.ClassTransient }
+	}
+	w.nodes[0].pollAll()
+	w.nodes[0].reconcileDirty()
+	k.Update(func(s *jirasim.KnobSettings) { s.FaultEndpoint, s.FailNext = "", 0 })
+	for _, n := range w.nodes {
+		n.expect = nil
+		n.db.Model(&models.Twin{}).Where("1 = 1").Update("next_attempt_at", nil)
+	}
+	w.settle()
+	nA, nB := w.nodes[0], w.nodes[1]
+	if d, _ := w.get("B", nB.peer(nA.peer(src.Key))).Description(); d != "d2" {
+		t.Errorf("B has %q", d)
+	}
+	if tw := nA.twinOf(src.Key); tw.LastError != "" || tw.State != models.TwinActive {
+		t.Errorf("node A's twin: %s %q", tw.State, tw.LastError)
 	}
 }
