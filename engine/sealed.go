@@ -34,6 +34,7 @@ type sealedJira struct {
 	Jira
 	e        *Engine
 	conn     *models.Connection
+	connKey  string           // the connection's key (engine/property.go): names this node's slot
 	self     []*seal.Identity // current first, then previous and retired ones (they still open)
 	previous bool             // a previous identity is in its overlap: announce the current one
 	retired  map[string]bool  // fingerprints of this node's retired identities
@@ -88,7 +89,7 @@ func (e *Engine) sealedSide(ctx context.Context, l *link, j Jira) (Jira, error) 
 	if err != nil {
 		return nil, err
 	}
-	d := &sealedJira{Jira: j, e: e, conn: l.Conn, self: self, previous: len(self) > 1, ring: ring, retired: map[string]bool{},
+	d := &sealedJira{Jira: j, e: e, conn: l.Conn, connKey: l.Key, self: self, previous: len(self) > 1, ring: ring, retired: map[string]bool{},
 		views: map[string]*sealedView{}, files: map[string]fileMeta{}, comments: map[string]commentSeal{}, worklogs: map[string]commentSeal{}}
 	for _, id := range retired {
 		d.retired[id.Public().Fingerprint()] = true
@@ -162,7 +163,7 @@ func (d *sealedJira) retiredPartner(fp string) (seal.Public, bool) {
 
 func (d *sealedJira) retiredOrRevokedSlot(slot string) bool {
 	for fp := range d.retired {
-		if slotKey(fp) == slot {
+		if slotOf(slot, fp) {
 			return true
 		}
 	}
@@ -173,7 +174,7 @@ func (d *sealedJira) retiredOrRevokedSlot(slot string) bool {
 	}
 	d.ringMu.Unlock()
 	for _, fp := range fps {
-		if slotKey(fp) == slot && d.retiredOrRevoked(fp) {
+		if slotOf(slot, fp) && d.retiredOrRevoked(fp) {
 			return true
 		}
 	}
@@ -530,7 +531,7 @@ func (d *sealedJira) store(ctx context.Context, id string, v *sealedView, change
 	if len(changes) == 0 {
 		return nil
 	}
-	old := v.files[slotKey(d.self[0].Public().Fingerprint())]
+	old := v.files[d.mySlot()]
 	prop, desc, err := d.write(ctx, id, v, changes)
 	if err != nil {
 		return err

@@ -59,7 +59,7 @@ func (d *sealedJira) writeLargeSlot(ctx context.Context, issueID string, v *seal
 // dropLargeSlot removes the state file a write replaced (a failure leaves an unreferenced
 // ciphertext, never a wrong state).
 func (d *sealedJira) dropLargeSlot(ctx context.Context, v *sealedView, oldID string) {
-	if oldID == "" || oldID == v.files[slotKey(d.self[0].Public().Fingerprint())] {
+	if oldID == "" || oldID == v.files[d.mySlot()] {
 		return
 	}
 	if err := d.Jira.DeleteAttachment(ctx, oldID); err != nil && !jira.IsNotFound(err) {

@@ -61,10 +61,10 @@ func (d *sealedJira) reseal(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if v.slots[slotKey(d.self[0].Public().Fingerprint())] == v.maxS && v.maxS > 0 {
+	if v.slots[d.mySlot()] == v.maxS && v.maxS > 0 {
 		return nil // the current slot already holds the newest state
 	}
-	old := v.files[slotKey(d.self[0].Public().Fingerprint())]
+	old := v.files[d.mySlot()]
 	prop, desc, err := d.write(ctx, id, v, nil)
 	if err != nil {
 		return err

@@ -101,10 +101,18 @@ func isJSONNull(b json.RawMessage) bool {
 	return len(t) == 0 || bytes.Equal(t, []byte("null"))
 }
 
-// slotKey is the property a node writes with identity fingerprint fp.
+// slotKey is the prefix of the properties a node writes with identity fingerprint fp: one slot
+// per connection ("<prefix>.<connection key>"), so the two connections of a single-topology node
+// on the same relay issue never overwrite each other's slot.
 func slotKey(fp string) string {
 	return sealedPropPrefix + strings.ToLower(strings.ReplaceAll(fp, "-", ""))
 }
+
+// slotOf reports whether property k is a slot of the writer with fingerprint fp.
+func slotOf(k, fp string) bool { return strings.HasPrefix(k, slotKey(fp)+".") }
+
+// mySlot is the property this node writes for this connection.
+func (d *sealedJira) mySlot() string { return slotKey(d.self[0].Public().Fingerprint()) + "." + d.connKey }
 
 func newOpaqueID() string {
 	b := make([]byte, 8)
@@ -187,7 +195,7 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 		if err != nil {
 			return nil, refused(is.Key, "sealed state written by "+sv.Env.From, err)
 		}
-		if slotKey(signer.Fingerprint()) != k {
+		if !slotOf(k, signer.Fingerprint()) {
 			return nil, refused(is.Key, "sealed state", fmt.Errorf("%s holds an envelope signed by %s", k, signer.Fingerprint()))
 		}
 		var doc sealedDoc
@@ -244,7 +252,16 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 // to store and the description that makes Jira bump `updated`.
 func (d *sealedJira) write(ctx context.Context, issueID string, v *sealedView, changes map[string]json.RawMessage) (jira.EntityProperty, string, error) {
 	me := d.self[0].Public().Fingerprint()
-	seq := v.maxS + 1
+	k := d.mySlot()
+	// Above every stamp seen and every version of this slot accepted here: another run of this
+	// node may have written the slot since this view was read (its entries are then overwritten,
+	// and that run's read-back sees it and reconciles again), and a lower version would look
+	// replayed.
+	marks, err := d.e.DB.SealMarks(ctx, d.conn.ID, []string{"state:" + v.opaque + ":" + k})
+	if err != nil {
+		return jira.EntityProperty{}, "", err
+	}
+	seq := max(v.maxS, marks["state:"+v.opaque+":"+k]) + 1
 	for k, raw := range changes {
 		v.e[k] = stamped{V: raw, S: seq, W: me}
 	}
@@ -263,7 +280,6 @@ func (d *sealedJira) write(ctx context.Context, issueID string, v *sealedView, c
 	if err != nil {
 		return jira.EntityProperty{}, "", err
 	}
-	k := slotKey(me)
 	if len(b) > sealedMaxProperty {
 		if b, err = d.writeLargeSlot(ctx, issueID, v, k, b); err != nil { // engine/sealed_large.go
 			return jira.EntityProperty{}, "", err
@@ -280,7 +296,7 @@ func (d *sealedJira) write(ctx context.Context, issueID string, v *sealedView, c
 // an older one read later is a replay. (Recorded before the write, a failed write would make
 // the slot Jira still holds look replayed.)
 func (d *sealedJira) stored(ctx context.Context, v *sealedView) error {
-	k := slotKey(d.self[0].Public().Fingerprint())
+	k := d.mySlot()
 	return d.e.DB.RaiseSealMark(ctx, d.conn.ID, "state:"+v.opaque+":"+k, v.slots[k])
 }
 

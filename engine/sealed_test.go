@@ -3,8 +3,11 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,7 +274,7 @@ func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
 		tamper func(abKey string, slot string, old json.RawMessage)
 	}
 	idA, _ := nA.db.CurrentIdentity(w.ctx)
-	slotA := slotKey(idA.Fingerprint)
+	slotA := slotKey(idA.Fingerprint) + "." + ConnectionKey(nA.insts["A"], nA.insts["AB"], nA.conns[0])
 	stranger, err := seal.Generate()
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +305,7 @@ func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			put(k, slotKey(stranger.Public().Fingerprint()), slotValue{Env: env})
+			put(k, slotKey(stranger.Public().Fingerprint())+".0000", slotValue{Env: env})
 		}},
 		{"replayed", "older than version", func(k, slot string, old json.RawMessage) {
 			put(k, slot, old)
@@ -731,5 +734,42 @@ func TestSealedSlotWriteFailureIsNoReplay(t *testing.T) {
 	}
 	if tw := nA.twinOf(src.Key); tw.LastError != "" || tw.State != models.TwinActive {
 		t.Errorf("node A's twin: %s %q", tw.State, tw.LastError)
+	}
+}
+
+// In the single topology one node writes the same relay issue for both connections; runs of the
+// two twins at the same moment must neither overwrite each other nor look replayed.
+func TestSealedSingleNodeConcurrentRunsOnOneRelayIssue(t *testing.T) {
+	w := newSealedWorld(t, false)
+	n := w.nodes[0]
+	src := w.createIssue("A", map[string]any{"summary": "both ways at once", "description": "d0", "environment": "e0"})
+	w.settle()
+	var twB models.Twin
+	ab := n.peer(src.Key)
+	n.db.Where("remote_key = ? AND local_key <> ?", ab, src.Key).First(&twB)
+	for round := 1; round <= 5; round++ {
+		w.edit("A", src.Key, map[string]any{"description": fmt.Sprintf("d%d from A", round)})
+		w.edit("B", twB.LocalKey, map[string]any{"environment": fmt.Sprintf("e%d from B", round)})
+		n.pollAll()
+		var twins []models.Twin
+		n.db.Where("dirty = ?", true).Find(&twins)
+		var wg sync.WaitGroup
+		for _, tw := range twins {
+			wg.Add(1)
+			go func(id uint) {
+				defer wg.Done()
+				if err := n.e.Reconcile(w.ctx, id); err != nil && !errors.Is(err, ErrTwinBusy) {
+					t.Errorf("round %d, twin %d: %v", round, id, err)
+				}
+			}(tw.ID)
+		}
+		wg.Wait()
+		w.settle()
+		if d, _ := w.get("B", twB.LocalKey).Description(); d != fmt.Sprintf("d%d from A", round) {
+			t.Errorf("round %d: B's description %q", round, d)
+		}
+		if e, _ := w.get("A", src.Key).Environment(); e != fmt.Sprintf("e%d from B", round) {
+			t.Errorf("round %d: A's environment %q", round, e)
+		}
 	}
 }
