@@ -112,7 +112,9 @@ func slotKey(fp string) string {
 func slotOf(k, fp string) bool { return strings.HasPrefix(k, slotKey(fp)+".") }
 
 // mySlot is the property this node writes for this connection.
-func (d *sealedJira) mySlot() string { return slotKey(d.self[0].Public().Fingerprint()) + "." + d.connKey }
+func (d *sealedJira) mySlot() string {
+	return slotKey(d.self[0].Public().Fingerprint()) + "." + d.connKey
+}
 
 func newOpaqueID() string {
 	b := make([]byte, 8)
