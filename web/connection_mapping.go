@@ -234,6 +234,14 @@ func (s *Server) connectionMappingSave(c echo.Context) error {
 	}
 	rules, errs := buildRules(in, meta, &stored)
 	errs = formLimitErrors(c, errs)
+	if cn.Sealed {
+		if p := engine.SealedConnectionProblem(cn, &rules); p != "" {
+			if errs == nil {
+				errs = map[string]string{}
+			}
+			errs["rules"] = "This connection is sealed: " + p + "."
+		}
+	}
 	if len(errs) > 0 {
 		return s.renderMapping(c, http.StatusUnprocessableEntity, cn, local, remote, in, meta, errs)
 	}

@@ -130,10 +130,10 @@ func TestConnectionSealRefusals(t *testing.T) {
 	}
 
 	rules := engine.DefaultRules()
-	rules.Worklogs.Enabled = true
+	rules.Security.Levels = map[string]string{"Internal": "Internal"}
 	doc, _ := json.Marshal(rules)
 	e.db.Model(&models.Connection{}).Where("id = ?", cn.ID).Update("rules", string(doc))
-	check("rules", sealPath(cn), url.Values{"partners": {partner.String()}, "sealed": {"on"}}, "a sealed relay does not carry worklogs")
+	check("rules", sealPath(cn), url.Values{"partners": {partner.String()}, "sealed": {"on"}}, "a sealed relay does not carry security levels")
 	e.db.Model(&models.Connection{}).Where("id = ?", cn.ID).Update("rules", "")
 
 	// Keys may be added while there are twins; turning sealing on may not.

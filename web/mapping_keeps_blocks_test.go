@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/airlock-sync/airlock/engine"
@@ -49,5 +50,30 @@ func TestMappingSaveKeepsEveryRuleBlock(t *testing.T) {
 			b, _ := json.Marshal(pair[1])
 			t.Errorf("%s after an unchanged save: %s, want %s", name, a, b)
 		}
+	}
+}
+
+// On a sealed connection the mapping editor refuses rules a sealed relay cannot carry (here
+// security levels) with a 422 that says why, and stores nothing.
+func TestMappingSaveOnASealedConnectionRefusesWhatSealingCannotCarry(t *testing.T) {
+	e := newConnEnv(t)
+	rules := engine.DefaultRules()
+	rules.Security = engine.SecurityRules{Levels: map[string]string{"Internal": "Internal"}}
+	cn := e.connection(t, rules)
+	e.db.Model(&models.Connection{}).Where("id = ?", cn.ID).Update("sealed", true)
+	path := "/connections/" + strconv.Itoa(int(cn.ID)) + "/mapping"
+	form := formValues(parse(t, e.get(t, path, e.token)).Find(`[data-testid="mapping-form"]`))
+	form.Set("op", "save")
+	res := e.post(t, path, form, false)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("save: status %d, want 422", res.StatusCode)
+	}
+	if body := parse(t, res).Text(); !strings.Contains(body, "This connection is sealed: a sealed relay does not carry security levels") {
+		t.Errorf("the page does not say why")
+	}
+	var stored models.Connection
+	e.db.First(&stored, cn.ID)
+	if stored.Rules != cn.Rules {
+		t.Errorf("the refused rules were stored")
 	}
 }
