@@ -32,7 +32,7 @@ type command struct {
 
 var commands = []command{
 	{"dev", "run everything in one process on embedded defaults (SQLite, in-process queue)",
-		"Usage: airlock dev [--demo [--traffic] [--demo-ports fixed|random]]\n\n" +
+		"Usage: airlock dev [--demo [--traffic] [--sealed] [--demo-ports fixed|random]]\n\n" +
 			"Runs the console and a worker in one process. Without DATABASE_URL it uses SQLite in\n" +
 			"AIRLOCK_DATA_DIR; without REDIS_URL it embeds an in-memory queue (not durable: the database\n" +
 			"outbox makes that safe). Migrations run automatically. Without AIRLOCK_SECRET_KEY a key is\n" +
@@ -42,6 +42,7 @@ var commands = []command{
 			"                       JIRASIM_A_ADDR, JIRASIM_AB_ADDR, JIRASIM_B_ADDR choose other addresses)\n" +
 			"                       with a relay A <-> AB <-> B configured: no setup by hand\n" +
 			"  --traffic            with --demo: create and edit issues on A now and then, as alice\n" +
+			"  --sealed             with --demo: seal the relay, so AB holds only envelopes\n" +
 			"  --demo-ports MODE    with --demo: fixed (8081-8083 when free, the default) or random", runDev},
 	{"web", "serve the console (needs REDIS_URL and AIRLOCK_SECRET_KEY)",
 		"Serves the console on AIRLOCK_LISTEN. Needs REDIS_URL, AIRLOCK_SECRET_KEY and a migrated\n" +
@@ -69,6 +70,7 @@ var commands = []command{
 			"--class auth also unblocks instances after their credentials were fixed.", runRetry},
 	{"connection", "delete a connection (its twins end, every Jira issue stays)", connectionHelp, runConnection},
 	{"rotate-key", "re-encrypt stored Jira credentials from AIRLOCK_SECRET_KEY_OLD to AIRLOCK_SECRET_KEY", rotateKeyHelp, runRotateKey},
+	{"seal-identity", "make a new sealing identity for AIRLOCK_SEAL_IDENTITY, or export the stored one", sealIdentityHelp, runSealIdentity},
 	{"bench", "run a benchmark scenario (lag, bulk, calls, scale, chaos) against emulated Jiras", bench.Help, runBench},
 	{"version", "print the version and the revision it was built from", "Prints Airlock's version, module version and the VCS revision recorded in the build information.", runVersion},
 }
