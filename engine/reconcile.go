@@ -202,6 +202,9 @@ func (e *Engine) reconcile(ctx context.Context, l *link, tw *models.Twin) error 
 		if err != nil {
 			return err
 		}
+		if err := sealedBinding(l, tw, s, is); err != nil { // engine/sealed.go
+			return err
+		}
 		first[i], s.Issue = is, is
 	}
 	if len(gone) > 0 {

@@ -1026,3 +1026,17 @@ func (c *countReader) Read(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// sealedBinding refuses a sealed relay issue whose state names another twin: AB's admins cannot
+// forge a state, but they can copy one issue's slots onto another issue, which would carry the
+// first issue's content into the second's twin.
+func sealedBinding(l *link, tw *models.Twin, s *Side, is *jira.Issue) error {
+	if _, sealed := s.Jira.(*sealedJira); !sealed {
+		return nil
+	}
+	lk, found, _ := issueLink(is, l.Key)
+	if found && lk.SyncID != tw.SyncID {
+		return dataError("the sealed state on %s belongs to another twin (sync id %s, this twin's is %s): it was copied from another issue on the relay", is.Key, lk.SyncID, tw.SyncID)
+	}
+	return nil
+}

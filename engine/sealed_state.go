@@ -167,8 +167,9 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 	}
 	sort.Strings(keys)
 	if len(keys) == 0 && v.opaque == "" {
-		return nil, configError("%s is a plaintext issue where this sealed connection expects a sealed one: "+
-			"the partner node does not seal this connection (both nodes must seal it), or the issue was made by hand on the relay", is.Key)
+		return nil, configError("%s is a plaintext issue where this sealed connection expects a sealed one (it holds no sealed state): "+
+			"the partner node does not seal this connection (both nodes must seal it), the issue was made by hand on the relay, "+
+			"or the relay removed its sealed state", is.Key)
 	}
 	trusted := d.trusted()
 	seen := map[string]uint64{}
@@ -220,8 +221,13 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 		v.opaque = docOpaque
 	}
 	v.slots = seen
-	if !strict || v.opaque == "" {
+	if !strict {
 		return v, nil
+	}
+	if len(seen) == 0 {
+		// Never empty on a sealed issue (its create writes the first slot): read as empty, it
+		// would blank the private side.
+		return nil, dataError("the sealed state of %s is missing: no envelope this node can open is on the relay issue (deleted on the relay?)", is.Key)
 	}
 	marks, err := d.e.DB.SealMarksPrefix(ctx, d.conn.ID, "state:"+v.opaque+":")
 	if err != nil {

@@ -285,6 +285,7 @@ func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var donor *jira.CreatedIssue
 	cases := []tc{
 		{"altered", "the signature does not match", func(k, slot string, _ json.RawMessage) {
 			raw, err := admin.GetProperty(w.ctx, k, slot)
@@ -315,6 +316,40 @@ func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"blanked", "it holds no sealed state", func(k, _ string, _ json.RawMessage) {
+			// Every slot removed and the summary changed: read as empty, it would blank B's issue.
+			is, err := admin.GetIssue(w.ctx, k, jira.GetIssueOptions{Fields: []string{"summary"}, Properties: []string{"*all"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p := range is.Properties {
+				if strings.HasPrefix(p, sealedPropPrefix) {
+					if err := admin.DeleteProperty(w.ctx, k, p); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := admin.UpdateIssue(w.ctx, k, jira.IssueInput{Fields: map[string]any{"summary": "plain now"}}, jira.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"moved", "belongs to another twin", func(k, _ string, _ json.RawMessage) {
+			// Another issue's slots and summary copied onto this one.
+			from := nA.peer(donor.Key)
+			is, err := admin.GetIssue(w.ctx, from, jira.GetIssueOptions{Fields: []string{"summary"}, Properties: []string{"*all"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p, raw := range is.Properties {
+				if strings.HasPrefix(p, sealedPropPrefix) {
+					put(k, p, raw)
+				}
+			}
+			sum, _ := is.Summary()
+			if err := admin.UpdateIssue(w.ctx, k, jira.IssueInput{Fields: map[string]any{"summary": sum}}, jira.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	}
 	type issue struct{ a, ab, b string }
 	made := map[string]issue{}
@@ -323,6 +358,7 @@ func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
 		made[c.name] = issue{a: src.Key}
 	}
 	calm := w.createIssue("A", map[string]any{"summary": "calm", "description": "v1"})
+	donor = w.createIssue("A", map[string]any{"summary": "donor", "description": "donor's content"})
 	w.settle()
 	olds := map[string]json.RawMessage{}
 	for _, c := range cases {
@@ -354,7 +390,7 @@ func TestSealedRelayRefusesTamperedEnvelopes(t *testing.T) {
 	}
 	w.edit("A", calm.Key, map[string]any{"description": "calm v2"})
 	for _, n := range w.nodes {
-		n.expect = func(err error) bool { return ClassOf(err) == models.ClassData }
+		n.expect = func(err error) bool { c := ClassOf(err); return c == models.ClassData || c == models.ClassConfig }
 	}
 	w.settle()
 	if d, _ := w.get("B", nB.peer(nA.peer(calm.Key))).Description(); d != "calm v2" {
