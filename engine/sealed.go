@@ -83,7 +83,13 @@ func (e *Engine) sealedSide(ctx context.Context, l *link, j Jira) (Jira, error) 
 		return nil, err
 	}
 	if len(ring.Trusted(e.now())) == 0 {
-		return nil, configError("connection %s is sealed but trusts no partner key: paste the partner node's public key into the connection", l.Conn.Name)
+		why := ""
+		for _, k := range ring.Keys {
+			if k.State == seal.StateRevoked {
+				why = " (its partner key " + k.Public.Fingerprint() + " was revoked: nothing signed by it is applied)"
+			}
+		}
+		return nil, configError("connection %s is sealed but trusts no partner key%s: paste the partner node's public key into the connection", l.Conn.Name, why)
 	}
 	retired, err := retiredSealIdentities(ctx, e.DB, cp.Sealer)
 	if err != nil {
@@ -144,6 +150,28 @@ func (d *sealedJira) retiredOrRevoked(fp string) bool {
 		if k.Public.Fingerprint() == fp {
 			return k.State == seal.StateRetired || k.State == seal.StateRevoked ||
 				(k.State == seal.StateOverlap && k.Until != nil && !d.now().Before(*k.Until))
+		}
+	}
+	return false
+}
+
+// revoked reports a partner key revoked on this connection.
+func (d *sealedJira) revoked(fp string) bool {
+	d.ringMu.Lock()
+	defer d.ringMu.Unlock()
+	for _, k := range d.ring.Keys {
+		if k.Public.Fingerprint() == fp {
+			return k.State == seal.StateRevoked
+		}
+	}
+	return false
+}
+
+// own reports one of this node's identities.
+func (d *sealedJira) own(fp string) bool {
+	for _, id := range d.self {
+		if id.Public().Fingerprint() == fp {
+			return true
 		}
 	}
 	return false

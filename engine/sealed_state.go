@@ -174,6 +174,8 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 	trusted := d.trusted()
 	seen := map[string]uint64{}
 	docOpaque := ""
+	var revoked []string // signers of slots skipped because their key was revoked
+	partner := false     // a slot of a partner key was opened
 	for _, k := range keys {
 		var sv slotValue
 		if err := json.Unmarshal(is.Properties[k], &sv); err != nil || (sv.Env == nil && sv.File == "") {
@@ -191,6 +193,9 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 			if sv.Rotation != nil && d.acceptRotation(ctx, sv.Rotation, sv.Env.From) {
 				trusted = d.trusted()
 			} else if d.retiredOrRevoked(sv.Env.From) {
+				if d.revoked(sv.Env.From) {
+					revoked = append(revoked, sv.Env.From)
+				}
 				continue // an old key's slot: what it held is in its writer's new slot
 			}
 		}
@@ -210,6 +215,9 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 		}
 		docOpaque = doc.Issue
 		seen[k] = sv.Env.Seq
+		if !d.own(signer.Fingerprint()) {
+			partner = true
+		}
 		for name, s := range doc.E {
 			if cur, ok := v.e[name]; !ok || s.newer(cur) {
 				v.e[name] = s
@@ -221,6 +229,12 @@ func (d *sealedJira) openView(ctx context.Context, is *jira.Issue, strict bool) 
 		v.opaque = docOpaque
 	}
 	v.slots = seen
+	if len(revoked) > 0 && !partner {
+		// The partner's only state on the issue is signed by a revoked key: nothing of it is
+		// applied, and the twin says so until the partner writes under a key trusted here.
+		return nil, dataError("the sealed state on %s is signed by %s, a key revoked on this connection: nothing of it is applied until the partner node writes it again under a key this node trusts",
+			is.Key, revoked[0])
+	}
 	if !strict {
 		return v, nil
 	}

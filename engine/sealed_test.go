@@ -809,3 +809,48 @@ func TestSealedSingleNodeConcurrentRunsOnOneRelayIssue(t *testing.T) {
 		}
 	}
 }
+
+// After node A revokes node B's key, nothing B writes is applied on A, and A's twin says why.
+func TestSealedRelayRefusesARevokedKey(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA, nB := w.nodes[0], w.nodes[1]
+	src := w.createIssue("A", map[string]any{"summary": "revoked", "description": "d1"})
+	w.settle()
+	idB, _ := nB.db.CurrentIdentity(w.ctx)
+	var c models.Connection
+	nA.db.First(&c, nA.conns[0].ID)
+	ring, _ := SealKeyring(&c)
+	if err := ring.Revoke(idB.Fingerprint, time.Now(), "lost laptop"); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetSealKeyring(&c, ring); err != nil {
+		t.Fatal(err)
+	}
+	nA.db.Model(&c).Update("seal_keyring", c.SealKeyring)
+	w.edit("B", nB.peer(nA.peer(src.Key)), map[string]any{"description": "from a revoked key"})
+	for _, n := range w.nodes {
+		n.expect = func(err error) bool { return ClassOf(err) == models.ClassData || ClassOf(err) == models.ClassConfig }
+	}
+	w.settle()
+	if d, _ := w.get("A", src.Key).Description(); d != "d1" {
+		t.Errorf("A applied a write under a revoked key: %q", d)
+	}
+	// With its only partner key revoked, the connection polls nothing from the relay and says why.
+	if _, err := nA.e.Poll(w.ctx, nA.conns[0].ID, models.SideRemote); err == nil || !strings.Contains(err.Error(), "was revoked: nothing signed by it is applied") {
+		t.Errorf("poll of the relay: %v", err)
+	}
+	// With a second partner key trusted (the partner's next key, say), the revoked key's state is
+	// still refused on the twin.
+	other, _ := seal.Generate()
+	if err := SealConnection(w.ctx, nA.db, nA.conns[0].ID, other.Public()); err != nil {
+		t.Fatal(err)
+	}
+	nA.db.Model(&models.Twin{}).Where("1 = 1").Update("dirty", true)
+	nA.reconcileDirty()
+	if d, _ := w.get("A", src.Key).Description(); d != "d1" {
+		t.Errorf("A applied a write under a revoked key: %q", d)
+	}
+	if tw := nA.twinOf(src.Key); !strings.Contains(tw.LastError, "a key revoked on this connection") {
+		t.Errorf("node A's twin: %s %q", tw.State, tw.LastError)
+	}
+}
