@@ -78,6 +78,11 @@ func (e *Engine) client(ctx context.Context, l *link, side string) (Jira, error)
 	if err != nil {
 		return nil, err
 	}
+	if side == models.SideRemote && l.Conn.Sealed {
+		if j, err = e.sealedSide(ctx, l, j); err != nil { // engine/sealed.go
+			return nil, err
+		}
+	}
 	if side == models.SideLocal {
 		l.LJ = j
 	} else {

@@ -143,6 +143,9 @@ func (e *Engine) getIssue(ctx context.Context, s *Side, id string, r *Rules, pro
 	if err != nil {
 		return nil, fmt.Errorf("read %s issue %s: %w", s.Name, id, err)
 	}
+	if _, sealed := s.Jira.(*sealedJira); !sealed && s.Instance != nil && s.Instance.Role == models.RoleRelay && isSealedIssue(is) {
+		return nil, configError("%s is sealed by Airlock but this connection is not sealed: both nodes must seal it (paste the partner's public key and tick Seal), and nothing is written until they do", is.Key)
+	}
 	if err := e.loadWatchers(ctx, s, is, r); err != nil { // engine/tracking_fields.go
 		return nil, err
 	}

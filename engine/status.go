@@ -100,11 +100,22 @@ type statusMove struct {
 	Resolution string // preferred resolution name when a transition screen asks for one
 }
 
+// statusSetter is a relay whose status is data, not a workflow (engine/sealed.go).
+type statusSetter interface {
+	SetStatus(ctx context.Context, issueID, name string) error
+}
+
 // moveStatus walks the issue to the target status: a direct transition when Jira offers one,
 // else the shortest known path, else it explores statuses it has not seen yet, learning edges
 // as it goes; at most MaxTransitionSteps transitions. No path is a config error naming both
 // statuses. It returns the transitions made.
 func (w *workflows) moveStatus(ctx context.Context, m statusMove) ([]edge, error) {
+	if ss, ok := m.Jira.(statusSetter); ok { // a sealed relay: the status travels in the envelope
+		if err := ss.SetStatus(ctx, m.IssueID, m.Target); err != nil {
+			return nil, fmt.Errorf("status %q: %w", m.Target, err)
+		}
+		return []edge{{ID: "sealed", Name: "sealed", To: m.Target}}, nil
+	}
 	var made []edge
 	current := m.Current
 	visited := map[string]bool{current: true}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -47,4 +48,18 @@ func (db *DB) RaiseSealMark(ctx context.Context, connID uint, item string, seq u
 		return fmt.Errorf("record sealed version: %w", err)
 	}
 	return nil
+}
+
+// SealMarksPrefix returns the marks of a connection's items whose id starts with prefix.
+func (db *DB) SealMarksPrefix(ctx context.Context, connID uint, prefix string) (map[string]uint64, error) {
+	var rows []SealMark
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+	if err := db.WithContext(ctx).Where(`connection_id = ? AND item LIKE ? ESCAPE '\'`, connID, esc+"%").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read sealed versions: %w", err)
+	}
+	out := make(map[string]uint64, len(rows))
+	for _, r := range rows {
+		out[r.Item] = r.Seq
+	}
+	return out, nil
 }
