@@ -180,11 +180,17 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 	r.add("process CPU during the run", fmt.Sprintf("%.0f s (%.0f%% of %d cores)", cpu.Seconds(), 100*cpu.Seconds()/elapsed.Seconds()/float64(r.Machine.CPUs), r.Machine.CPUs), "", nil)
 	errs := openErrors(ctx, na.DB) + openErrors(ctx, nb.DB)
 	r.add("sync errors recorded", fmt.Sprint(errs), "", nil)
+	r.add("sealed relay connections", fmt.Sprintf("%d of 2", sealedConns(na, nb)), "", nil)
+	// Read after the calls were counted: the scan's calls are not the run's.
+	if err := w.addPlaintextRow(ctx, r, "plaintext on AB", []string{"Bulk ", "Comment ", "capture-"}); err != nil {
+		return nil, err
+	}
 	r.Metrics["elapsed_s"] = elapsed.Seconds()
 	r.Metrics["issues_per_s"] = float64(n) / elapsed.Seconds()
 	r.Metrics["calls"] = allCalls
 	r.Metrics["min_calls"] = minCalls
 	r.Metrics["bound_s"] = bound.Seconds()
+	r.Metrics["issues_total"] = n
 	r.Metrics["concurrency"] = conc
 	r.Metrics["cpu_s"] = cpu.Seconds()
 	r.Metrics["seed_comment_bytes"] = seeded.CommentBytes
@@ -193,6 +199,19 @@ func Bulk(ctx context.Context, cfg Config, o BulkOptions) (*Report, error) {
 	r.Notes = append(r.Notes, topRoutes("node A", na.Calls.Snapshot()), topRoutes("node B", nb.Calls.Snapshot()))
 	r.finish()
 	return r, nil
+}
+
+// sealedConns counts the nodes' connections that are sealed.
+func sealedConns(nodes ...*Node) int {
+	n := 0
+	for _, node := range nodes {
+		for _, c := range node.Conns {
+			if c.Sealed {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func tv(t syscall.Timeval) time.Duration {

@@ -38,6 +38,12 @@ type LagResult struct {
 	Hop1      []time.Duration `json:"-"`
 	Hop2      []time.Duration `json:"-"`
 	SyncError int64           `json:"sync_errors"`
+	// Sealed is how many of the variant's relay connections are sealed; PlainOnAB how many of
+	// AB's issues carry the bench's plaintext after the run (0 when sealed), and FirstPlain
+	// where the scan found the first.
+	Sealed     int    `json:"sealed_connections"`
+	PlainOnAB  int    `json:"plaintext_on_ab"`
+	FirstPlain string `json:"-"`
 }
 
 // Lag measures the end-to-end lag of single-field edits from A to B through AB (and back), per
@@ -110,10 +116,24 @@ func Lag(ctx context.Context, cfg Config, o LagOptions) (*Report, error) {
 			r.add(label+": hop 1 (to AB) p50/p95/p99", fmt.Sprintf("%s / %s / %s", secs(percentile(res.Hop1, 50)), secs(percentile(res.Hop1, 95)), secs(percentile(res.Hop1, 99))), "", nil)
 			r.add(label+": hop 2 (AB to far side) p50/p95/p99", fmt.Sprintf("%s / %s / %s", secs(percentile(res.Hop2, 50)), secs(percentile(res.Hop2, 95)), secs(percentile(res.Hop2, 99))), "", nil)
 			r.add(label+": edits arrived", fmt.Sprintf("%d of %d (sync errors %d)", res.Arrived, res.Edits, res.SyncError), "", nil)
+			if res.From == "B" { // once per variant: the scan covers both directions
+				vl := fmt.Sprintf("%s %s poll", v.topo, v.interval)
+				r.add(vl+": sealed relay connections", fmt.Sprintf("%d of 2", res.Sealed), "", nil)
+				val := fmt.Sprint(res.PlainOnAB)
+				if res.FirstPlain != "" {
+					val += " issues (first: " + res.FirstPlain + ")"
+				}
+				if cfg.Sealed {
+					r.add(vl+": plaintext on AB", val, "0", ptr(res.PlainOnAB == 0))
+				} else {
+					r.add(vl+": plaintext on AB", val, "", nil)
+				}
+			}
 			all = append(all, map[string]any{"topology": v.topo, "interval_s": v.interval.Seconds(), "from": res.From, "edits": res.Edits,
 				"arrived": res.Arrived, "e2e_p50_s": p50.Seconds(), "e2e_p95_s": p95.Seconds(), "e2e_p99_s": p99.Seconds(),
 				"hop1_p50_s": percentile(res.Hop1, 50).Seconds(), "hop1_p95_s": percentile(res.Hop1, 95).Seconds(), "hop1_p99_s": percentile(res.Hop1, 99).Seconds(),
-				"hop2_p50_s": percentile(res.Hop2, 50).Seconds(), "hop2_p95_s": percentile(res.Hop2, 95).Seconds(), "hop2_p99_s": percentile(res.Hop2, 99).Seconds()})
+				"hop2_p50_s": percentile(res.Hop2, 50).Seconds(), "hop2_p95_s": percentile(res.Hop2, 95).Seconds(), "hop2_p99_s": percentile(res.Hop2, 99).Seconds(),
+				"sealed_connections": res.Sealed, "plaintext_on_ab": res.PlainOnAB})
 		}
 	}
 	r.Metrics["variants"] = all
@@ -216,7 +236,31 @@ func lagVariant(ctx context.Context, cfg Config, o LagOptions, topo string, inte
 		o.Progress(fmt.Sprintf("%s from %s: %d of %d edits arrived, p50 %s", label, from, res.Arrived, res.Edits, secs(percentile(res.EndToEnd, 50))))
 		out = append(out, res)
 	}
+	// After both directions: AB holds the pool's summaries and every edit's token unless sealed.
+	plain, first, err := w.plaintextOnAB(ctx, []string{"Lag pool", "lag from "})
+	if err != nil {
+		return nil, err
+	}
+	sealed := 0
+	for _, h := range conn {
+		if h.node.Conns[connName(h)].Sealed {
+			sealed++
+		}
+	}
+	for _, res := range out {
+		res.Sealed, res.PlainOnAB, res.FirstPlain = sealed, plain, first
+	}
 	return out, nil
+}
+
+// connName finds the name of a hop's connection on its node.
+func connName(h hopKey) string {
+	for name, c := range h.node.Conns {
+		if c.ID == h.connID {
+			return name
+		}
+	}
+	return ""
 }
 
 // waitFirstPolls waits until every connection side of every node has polled once.

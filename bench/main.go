@@ -24,8 +24,11 @@ const Help = "Usage: airlock bench SCENARIO [flags]\n" +
 	"  scale  100,000 twins and 10,000 errors in the database: poll cycle, RSS, console page times\n" +
 	"Common flags: --latency 25ms --cap 8 (per emulated Jira), --sweep (default AIRLOCK_SWEEP_INTERVAL),\n" +
 	"--workers (default AIRLOCK_WORKER_CONCURRENCY), -v (progress on stderr), --cpuprofile FILE. Per scenario:\n" +
-	"  lag    --duration 2m --intervals 2s,5s --topologies split,single --pool 40 --sequential\n" +
+	"  lag    --duration 2m --intervals 2s,5s --topologies split,single --pool 40 --sequential [--sealed]\n" +
 	"  bulk   --issues 10000 --comments 7 --attachments 500 --interval 5s --timeout 60m [--subtasks 2 --links --worklogs 3]\n" +
+	"         [--sealed]\n" +
+	"  --sealed (lag, bulk): run plaintext, then with every relay connection sealed (issue 15), same settings; print\n" +
+	"         both and the ratio sealed/plaintext of lag p50/p95, bulk time, time/lower bound and calls per issue\n" +
 	"  calls  --idle 1m --changes 10 --interval 5s\n" +
 	"  scale  --twins 100000 --errors 10000 --changed 20\n" +
 	"  chaos  --ops 2000 --kills 10 --redis-restarts 1 --db-restarts 1 --procs 2 --seed N: convergence with worker\n" +
@@ -55,6 +58,8 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 	verbose := fs.Bool("v", false, "log progress to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	var run func(context.Context, Config, func(string)) (*Report, error)
+	sealed := new(bool)
+	sealedUsage := "measure plaintext and then a sealed relay (issue 15) with the same settings, side by side with the ratios"
 	switch scenario {
 	case "lag":
 		o := LagOptions{}
@@ -63,7 +68,9 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 		topologies := fs.String("topologies", "split,single", "topologies to measure, comma separated")
 		fs.IntVar(&o.Pool, "pool", 40, "issues the random edits pick from")
 		fs.BoolVar(&o.Sequential, "sequential", false, "run the variants one after the other instead of at once")
+		fs.BoolVar(sealed, "sealed", false, sealedUsage)
 		run = func(ctx context.Context, cfg Config, p func(string)) (*Report, error) {
+			o.Intervals, o.Topologies = nil, nil
 			for _, s := range strings.Split(*intervals, ",") {
 				d, err := time.ParseDuration(strings.TrimSpace(s))
 				if err != nil {
@@ -87,6 +94,7 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 		fs.BoolVar(&o.Links, "links", false, "link each issue to the one before it (Blocks)")
 		fs.DurationVar(&o.Timeout, "timeout", 60*time.Minute, "give up waiting after this long")
 		fs.DurationVar(&o.PollInterval, "interval", 5*time.Second, "poll interval of every connection side")
+		fs.BoolVar(sealed, "sealed", false, sealedUsage)
 		run = func(ctx context.Context, cfg Config, p func(string)) (*Report, error) {
 			o.Progress = p
 			return Bulk(ctx, cfg, o)
@@ -155,7 +163,12 @@ func Main(ctx context.Context, env func(string) string, args []string, stdout, s
 		}
 		defer pprof.StopCPUProfile()
 	}
-	r, err := run(ctx, cfg, progress)
+	var r *Report
+	if *sealed {
+		r, err = SideBySide(ctx, cfg, run, progress)
+	} else {
+		r, err = run(ctx, cfg, progress)
+	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", scenario, err)
 	}

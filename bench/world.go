@@ -24,6 +24,7 @@ import (
 	"github.com/airlock-sync/airlock/jira"
 	"github.com/airlock-sync/airlock/jirasim"
 	"github.com/airlock-sync/airlock/models"
+	"github.com/airlock-sync/airlock/seal"
 	"github.com/airlock-sync/airlock/workers"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	WorkerConcurrency int
 	// Logger receives progress lines; nil discards them.
 	Logger *slog.Logger
+	// Sealed seals every relay connection (issue 15): each node gets a sealing identity and
+	// trusts its partner node's public key (see NodeSpec.SealPartner).
+	Sealed bool
 }
 
 func (c *Config) defaults() {
@@ -81,7 +85,10 @@ type World struct {
 	sealer *models.Sealer
 	nodes  []*Node
 	humans map[string]*jira.Client
-	mu     sync.Mutex
+	// sealIDs are the nodes' sealing identities by node name, made before the nodes start so a
+	// node can trust its partner's key before the partner exists (Cfg.Sealed).
+	sealIDs map[string]*seal.Identity
+	mu      sync.Mutex
 }
 
 // NewWorld starts the emulated Jiras A, AB and B with no latency and no cap yet: seed them
@@ -109,7 +116,7 @@ func NewWorld(cfg Config) (*World, error) {
 		sim.Close()
 		return nil, err
 	}
-	return &World{Cfg: cfg, Sim: sim, sealer: s, humans: map[string]*jira.Client{}}, nil
+	return &World{Cfg: cfg, Sim: sim, sealer: s, humans: map[string]*jira.Client{}, sealIDs: map[string]*seal.Identity{}}, nil
 }
 
 // Throttle turns on the configured latency and concurrency cap on every instance, and starts a
@@ -229,6 +236,10 @@ type NodeSpec struct {
 	Budget map[string]int
 	// NoWorker builds the node without starting its worker and sweeper (scale scenario).
 	NoWorker bool
+	// SealPartner names the node whose public key this node's connections trust when the world
+	// is sealed. Empty means the node itself when it syncs both A and B (single topology), else
+	// the node named after the other private instance (split: node A's partner is node B).
+	SealPartner string
 }
 
 // Node is one Airlock deployment: database, queue, engine, worker and sweeper.
@@ -288,6 +299,29 @@ func (w *World) StartNode(ctx context.Context, spec NodeSpec) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	var partner seal.Public
+	if w.Cfg.Sealed {
+		// The node's identity is stored as run.go stores it (from AIRLOCK_SEAL_IDENTITY here,
+		// so the partner could trust it before this node started).
+		self, err := w.sealIdentity(spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		nid, err := engine.EnsureSealIdentity(ctx, n.DB, w.sealer, self.String())
+		if err != nil {
+			return nil, fmt.Errorf("node %s: sealing identity: %w", spec.Name, err)
+		}
+		if nid.Fingerprint != self.Public().Fingerprint() {
+			return nil, fmt.Errorf("node %s: stored sealing identity %s, want %s", spec.Name, nid.Fingerprint, self.Public().Fingerprint())
+		}
+		pid, err := w.sealIdentity(sealPartner(spec))
+		if err != nil {
+			return nil, err
+		}
+		if partner, err = seal.ParsePublic(pid.Public().String()); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range spec.Pairs {
 		for _, name := range p {
 			if n.Insts[name] != nil {
@@ -324,6 +358,14 @@ func (w *World) StartNode(ctx context.Context, spec NodeSpec) (*Node, error) {
 		if err := n.DB.WithContext(ctx).Create(c).Error; err != nil {
 			return nil, fmt.Errorf("node %s: store connection %s: %w", spec.Name, c.Name, err)
 		}
+		if w.Cfg.Sealed {
+			if err := engine.SealConnection(ctx, n.DB, c.ID, partner); err != nil {
+				return nil, fmt.Errorf("node %s: seal connection %s: %w", spec.Name, c.Name, err)
+			}
+			if err := n.DB.WithContext(ctx).First(c, c.ID).Error; err != nil {
+				return nil, err
+			}
+		}
 		n.Conns[c.Name] = c
 	}
 	logger := w.Cfg.Logger.With("node", spec.Name)
@@ -338,6 +380,39 @@ func (w *World) StartNode(ctx context.Context, spec NodeSpec) (*Node, error) {
 		return nil, fmt.Errorf("node %s: %w", spec.Name, err)
 	}
 	return n, nil
+}
+
+// sealIdentity returns the sealing identity of the node named, made on first use.
+func (w *World) sealIdentity(node string) (*seal.Identity, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if id := w.sealIDs[node]; id != nil {
+		return id, nil
+	}
+	id, err := seal.Generate()
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", node, err)
+	}
+	w.sealIDs[node] = id
+	return id, nil
+}
+
+// sealPartner is the node whose key a node's sealed connections trust (NodeSpec.SealPartner).
+func sealPartner(spec NodeSpec) string {
+	if spec.SealPartner != "" {
+		return spec.SealPartner
+	}
+	locals := map[string]bool{}
+	for _, p := range spec.Pairs {
+		locals[p[0]] = true
+	}
+	if locals["A"] && locals["B"] {
+		return spec.Name
+	}
+	if len(spec.Pairs) > 0 {
+		return other(spec.Pairs[0][0])
+	}
+	return spec.Name
 }
 
 // openNodeDB opens a migrated database for one node: a SQLite file, or a fresh Postgres
