@@ -279,8 +279,9 @@ func waitFirstPolls(ctx context.Context, w *World, timeout time.Duration) error 
 	})
 }
 
-// lagRun makes one edit per second on `from` for o.Duration, each a new summary on a random pool
-// issue that has no edit in flight, and times each edit's arrival through both hops.
+// lagRun makes one edit per second on `from` for o.Duration (each at a random moment of its
+// second), each a new summary on a random pool issue that has no edit in flight, and times each
+// edit's arrival through both hops.
 func lagRun(ctx context.Context, w *World, o LagOptions, from string, keys []string, hop1, hop2 hopKey) (*LagResult, error) {
 	human, err := w.Human(from)
 	if err != nil {
@@ -355,6 +356,14 @@ func lagRun(ctx context.Context, w *World, o LagOptions, from string, keys []str
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-tick.C:
+		}
+		// At a random moment within the second: polls keep to a wall-clock grid, so edits made
+		// at one fixed phase of it would all wait the same part of a period, and that phase (set
+		// by when the run started) would decide the figure instead of the sync.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(rnd.Int64N(int64(900 * time.Millisecond)))):
 		}
 		mu.Lock()
 		var free []string

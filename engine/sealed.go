@@ -177,6 +177,24 @@ func (d *sealedJira) own(fp string) bool {
 	return false
 }
 
+// sealOf returns the envelope id and version of the comment or worklog item (from cache, the
+// map of this run's reads), reading the list once (reload) when this run has not seen it.
+func (d *sealedJira) sealOf(cache map[string]commentSeal, item string, reload func() error) (commentSeal, bool, error) {
+	d.mu.Lock()
+	s, ok := cache[item]
+	d.mu.Unlock()
+	if ok {
+		return s, true, nil
+	}
+	if err := reload(); err != nil {
+		return commentSeal{}, false, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok = cache[item]
+	return s, ok, nil
+}
+
 // retiredPartner returns a partner key retired by a rotation (not revoked).
 func (d *sealedJira) retiredPartner(fp string) (seal.Public, bool) {
 	d.ringMu.Lock()
@@ -368,38 +386,40 @@ func (d *sealedJira) project(ctx context.Context, is *jira.Issue, v *sealedView,
 		}
 	}
 	projectLinks(is, v) // engine/sealed_links.go
-	if raw, ok := is.Fields["worklog"]; ok && !isJSONNull(raw) {
-		var page jira.WorklogPage
-		if err := json.Unmarshal(raw, &page); err == nil {
-			if page.Total > len(page.Worklogs) {
-				delete(is.Fields, "worklog") // a partial page: the engine reads the worklogs itself
-			} else {
-				ws, err := d.openWorklogs(ctx, v, page.Worklogs)
-				if err != nil {
-					return err
-				}
-				page.Worklogs, page.Total, page.MaxResults = ws, len(ws), max(page.MaxResults, len(ws))
-				b, _ := json.Marshal(page)
-				is.Fields["worklog"] = b
-			}
-		}
+	if err := openEmbedded(is, "worklog", func(p *jira.WorklogPage) (*[]jira.Worklog, *int, *int) { return &p.Worklogs, &p.Total, &p.MaxResults },
+		func(ws []jira.Worklog) ([]jira.Worklog, error) { return d.openWorklogs(ctx, v, ws) }); err != nil {
+		return err
 	}
-	if raw, ok := is.Fields["comment"]; ok && !isJSONNull(raw) {
-		var page jira.CommentPage
-		if err := json.Unmarshal(raw, &page); err == nil {
-			if page.Total > len(page.Comments) {
-				delete(is.Fields, "comment") // a partial page: the engine reads the comments itself
-			} else {
-				cs, err := d.openComments(ctx, v, page.Comments)
-				if err != nil {
-					return err
-				}
-				page.Comments, page.Total, page.MaxResults = cs, len(cs), max(page.MaxResults, len(cs))
-				b, _ := json.Marshal(page)
-				is.Fields["comment"] = b
-			}
-		}
+	if err := openEmbedded(is, "comment", func(p *jira.CommentPage) (*[]jira.Comment, *int, *int) { return &p.Comments, &p.Total, &p.MaxResults },
+		func(cs []jira.Comment) ([]jira.Comment, error) { return d.openComments(ctx, v, cs) }); err != nil {
+		return err
 	}
+	return nil
+}
+
+// openEmbedded replaces the page of comments or worklogs embedded in an issue bean (field) with
+// its opened items; a partial page is dropped, so the engine reads the whole list itself.
+func openEmbedded[P, T any](is *jira.Issue, field string, parts func(*P) (*[]T, *int, *int), open func([]T) ([]T, error)) error {
+	raw, ok := is.Fields[field]
+	if !ok || isJSONNull(raw) {
+		return nil
+	}
+	var page P
+	if json.Unmarshal(raw, &page) != nil {
+		return nil
+	}
+	items, total, size := parts(&page)
+	if *total > len(*items) {
+		delete(is.Fields, field)
+		return nil
+	}
+	opened, err := open(*items)
+	if err != nil {
+		return err
+	}
+	*items, *total, *size = opened, len(opened), max(*size, len(opened))
+	b, _ := json.Marshal(page)
+	is.Fields[field] = b
 	return nil
 }
 
@@ -917,19 +937,12 @@ func (d *sealedJira) UpdateComment(ctx context.Context, id, cid string, in jira.
 	if err != nil {
 		return nil, err
 	}
-	d.mu.Lock()
-	s, ok := d.comments[cid]
-	d.mu.Unlock()
+	s, ok, err := d.sealOf(d.comments, cid, func() error { _, err := d.Comments(ctx, id, jira.CommentOptions{}); return err })
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
-		if _, err := d.Comments(ctx, id, jira.CommentOptions{}); err != nil {
-			return nil, err
-		}
-		d.mu.Lock()
-		s, ok = d.comments[cid]
-		d.mu.Unlock()
-		if !ok {
-			return nil, dataError("comment %s on %s is not a sealed comment", cid, v.key)
-		}
+		return nil, dataError("comment %s on %s is not a sealed comment", cid, v.key)
 	}
 	plain := in.Body
 	seq := s.Seq + 1

@@ -56,16 +56,9 @@ func (d *sealedJira) DeleteComment(ctx context.Context, id, cid string) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	s, ok := d.comments[cid]
-	d.mu.Unlock()
-	if !ok {
-		if _, err := d.Comments(ctx, id, jira.CommentOptions{}); err != nil {
-			return err
-		}
-		d.mu.Lock()
-		s, ok = d.comments[cid]
-		d.mu.Unlock()
+	s, ok, err := d.sealOf(d.comments, cid, func() error { _, err := d.Comments(ctx, id, jira.CommentOptions{}); return err })
+	if err != nil {
+		return err
 	}
 	if ok {
 		if err := d.tombstone(ctx, id, v, s.ID); err != nil {

@@ -126,11 +126,7 @@ func (d *sealedJira) sealWorklog(v *sealedView, envID string, seq uint64, p work
 
 // AddWorklog logs a sealed worklog of one minute on AB.
 func (d *sealedJira) AddWorklog(ctx context.Context, id string, in jira.WorklogInput, est jira.Estimate) (*jira.Worklog, error) {
-	wj, ok := d.Jira.(worklogJira)
-	if !ok {
-		return nil, configError("the relay's Jira client cannot carry worklogs")
-	}
-	v, err := d.view(ctx, id)
+	wj, v, err := d.worklogTarget(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -160,27 +156,16 @@ func (d *sealedJira) AddWorklog(ctx context.Context, id string, in jira.WorklogI
 
 // ReplaceWorklog reseals a worklog under its envelope id with the next version.
 func (d *sealedJira) ReplaceWorklog(ctx context.Context, id, wid string, in jira.WorklogEdit, est jira.Estimate) (*jira.Worklog, error) {
-	wj, ok := d.Jira.(worklogJira)
-	if !ok {
-		return nil, configError("the relay's Jira client cannot carry worklogs")
-	}
-	v, err := d.view(ctx, id)
+	wj, v, err := d.worklogTarget(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	d.mu.Lock()
-	s, known := d.worklogs[wid]
-	d.mu.Unlock()
+	s, known, err := d.sealOf(d.worklogs, wid, func() error { _, err := d.Worklogs(ctx, id); return err })
+	if err != nil {
+		return nil, err
+	}
 	if !known {
-		if _, err := d.Worklogs(ctx, id); err != nil {
-			return nil, err
-		}
-		d.mu.Lock()
-		s, known = d.worklogs[wid]
-		d.mu.Unlock()
-		if !known {
-			return nil, dataError("worklog %s on %s is not a sealed worklog", wid, v.key)
-		}
+		return nil, dataError("worklog %s on %s is not a sealed worklog", wid, v.key)
 	}
 	p := worklogPayload{Comment: in.Comment, Started: in.Started.Time, Seconds: in.TimeSpentSeconds}
 	body, err := d.sealWorklog(v, s.ID, s.Seq+1, p)
@@ -204,24 +189,13 @@ func (d *sealedJira) ReplaceWorklog(ctx context.Context, id, wid string, in jira
 
 // DeleteWorklog records the deletion, then deletes AB's copy.
 func (d *sealedJira) DeleteWorklog(ctx context.Context, id, wid string, est jira.Estimate) error {
-	wj, ok := d.Jira.(worklogJira)
-	if !ok {
-		return configError("the relay's Jira client cannot carry worklogs")
-	}
-	v, err := d.view(ctx, id)
+	wj, v, err := d.worklogTarget(ctx, id)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	s, known := d.worklogs[wid]
-	d.mu.Unlock()
-	if !known {
-		if _, err := d.Worklogs(ctx, id); err != nil {
-			return err
-		}
-		d.mu.Lock()
-		s, known = d.worklogs[wid]
-		d.mu.Unlock()
+	s, known, err := d.sealOf(d.worklogs, wid, func() error { _, err := d.Worklogs(ctx, id); return err })
+	if err != nil {
+		return err
 	}
 	if known {
 		if err := d.tombstone(ctx, id, v, s.ID); err != nil {
@@ -229,4 +203,17 @@ func (d *sealedJira) DeleteWorklog(ctx context.Context, id, wid string, est jira
 		}
 	}
 	return wj.DeleteWorklog(ctx, id, wid, est)
+}
+
+// worklogTarget is the relay's worklog client and the sealed state.
+func (d *sealedJira) worklogTarget(ctx context.Context, id string) (worklogJira, *sealedView, error) {
+	wj, ok := d.Jira.(worklogJira)
+	if !ok {
+		return nil, nil, configError("the relay's Jira client cannot carry worklogs")
+	}
+	v, err := d.view(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return wj, v, nil
 }
