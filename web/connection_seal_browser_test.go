@@ -30,9 +30,11 @@ func TestBrowserConnectionSeal(t *testing.T) {
 	b.step("the overview shows the badge",
 		chromedp.Click(chromedp.CSS(`[data-testid="tab-overview"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sealed-badge"]`)))
-	b.step("a refused confirmation revokes nothing",
+	b.step("back to the seal page",
 		chromedp.Click(chromedp.CSS(`[data-testid="connection-seal-link"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="seal-revoke"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="seal-revoke"]`)))
+	b.docShot("connection-seal.png")
+	b.step("a refused confirmation revokes nothing",
 		runJS(`window.confirm = function () { return false }`),
 		chromedp.Click(chromedp.CSS(`[data-testid="seal-revoke"]`)))
 	time.Sleep(300 * time.Millisecond)
