@@ -11,8 +11,8 @@ import (
 )
 
 // RotateSealIdentity makes a new sealing identity current (issue 15). The one it replaces
-// becomes previous: it still opens what was sealed to it until RetireSealIdentities retires it
-// at the end of the overlap. Partners learn the new key from the announcement the engine
+// becomes previous until RetireSealIdentities retires it at the end of the overlap; previous and
+// retired identities keep opening what was sealed to them. Partners learn the new key from the announcement the engine
 // attaches to its envelopes, signed by the old identity.
 func RotateSealIdentity(ctx context.Context, db *models.DB, sealer *models.Sealer) (*models.NodeIdentity, error) {
 	if sealer == nil {

@@ -127,7 +127,7 @@ func SealKeysSection(d SealKeys) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</code></td><td>previous <small class=\"muted\">still opens what was sealed to it until it is retired</small></td><td><small>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</code></td><td>previous <small class=\"muted\">announced to partners and trusted by them until its overlap ends</small></td><td><small>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -172,7 +172,7 @@ func SealKeysSection(d SealKeys) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, ": opens nothing</small></td><td><small>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, ": signs nothing new and is no longer trusted; it still opens what was sealed to it before</small></td><td><small>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -208,7 +208,7 @@ func SealKeysSection(d SealKeys) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "\" role=\"button\" class=\"secondary outline\" data-testid=\"seal-rotate-link\">Rotate this node's identity…</a></p><p class=\"muted\">A rotation makes a new identity current; the old one becomes previous and still opens what was sealed to it until its overlap ends. Partner nodes learn the new key from an announcement this node attaches to its envelopes, signed by the old key, so nobody needs to paste it again.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "\" role=\"button\" class=\"secondary outline\" data-testid=\"seal-rotate-link\">Rotate this node's identity…</a></p><p class=\"muted\">A rotation makes a new identity current; the old one becomes previous until its overlap ends, then retired. Both keep opening what was sealed to them (comments and files on the relay are not resealed). Partner nodes learn the new key from an announcement this node attaches to its envelopes, signed by the old key, so nobody needs to paste it again.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
