@@ -99,8 +99,8 @@ func (d *sealedJira) Instance() string { return d.Jira.Instance() + "#sealed" }
 
 func (d *sealedJira) now() time.Time { return d.e.now() }
 
-// sealedProps asks for every property: the slots of all writers, whatever their keys.
-func sealedProps([]string) []string { return []string{"*all"} }
+// allProperties asks for every property: the slots of all writers, whatever their keys.
+var allProperties = []string{"*all"}
 
 // withSealedFields adds what the projection needs to a field list.
 func withSealedFields(fs []string) []string {
@@ -128,7 +128,7 @@ func containsString(xs []string, x string) bool {
 // GetIssue reads the AB issue and returns the plaintext the state and the comments hold.
 func (d *sealedJira) GetIssue(ctx context.Context, id string, opt jira.GetIssueOptions) (*jira.Issue, error) {
 	wantTwin := containsString(opt.Properties, TwinProperty)
-	opt.Properties = sealedProps(opt.Properties)
+	opt.Properties = allProperties
 	opt.Fields = withSealedFields(opt.Fields)
 	is, err := d.Jira.GetIssue(ctx, id, opt)
 	if err != nil {
@@ -159,7 +159,7 @@ func (d *sealedJira) view(ctx context.Context, id string) (*sealedView, error) {
 	if v != nil {
 		return v, nil
 	}
-	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated", "attachment"}, Properties: []string{"*all"}})
+	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated", "attachment"}, Properties: allProperties})
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +288,7 @@ func (d *sealedJira) readShape(field string, raw json.RawMessage) json.RawMessag
 // hit whose state cannot be opened keeps no link, and its reconcile reports why).
 func (d *sealedJira) SearchAll(ctx context.Context, q jira.SearchQuery, opt jira.SearchAllOptions) ([]jira.Issue, error) {
 	wantTwin := containsString(q.Properties, TwinProperty)
-	q.Properties = sealedProps(q.Properties)
+	q.Properties = allProperties
 	q.Fields = withSealedFields(q.Fields)
 	hits, err := d.Jira.SearchAll(ctx, q, opt)
 	if err != nil {
@@ -319,7 +319,7 @@ func (d *sealedJira) GetProperty(ctx context.Context, id, prop string) (json.Raw
 	if prop != TwinProperty {
 		return d.Jira.GetProperty(ctx, id, prop)
 	}
-	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated", "attachment"}, Properties: []string{"*all"}})
+	is, err := d.Jira.GetIssue(ctx, id, jira.GetIssueOptions{Fields: []string{"summary", "updated", "attachment"}, Properties: allProperties})
 	if err != nil {
 		return nil, err
 	}

@@ -90,12 +90,8 @@ func (d *sealedJira) openComments(ctx context.Context, v *sealedView, cs []jira.
 			return nil, refused(v.key, "envelope of comment "+c.ID, err)
 		}
 		d.mu.Lock()
-		prev := d.comments[c.ID]
-		d.comments[c.ID] = commentSeal{ID: env.ID, Seq: env.Seq}
+		d.comments[c.ID] = commentSeal{ID: env.ID, Seq: env.Seq} // its version is checked below (checkMarks)
 		d.mu.Unlock()
-		if prev.ID == env.ID && env.Seq < prev.Seq {
-			return nil, refused(v.key, "envelope of comment "+c.ID, seal.CheckSeq(env, prev.Seq))
-		}
 		present[env.ID] = true
 		if v.deleted(env.ID) {
 			continue // a node deleted it: the DELETE on AB is still to come
@@ -107,32 +103,35 @@ func (d *sealedJira) openComments(ctx context.Context, v *sealedView, cs []jira.
 	if err := d.checkGone(ctx, v, "comment", present); err != nil { // engine/sealed_deletions.go
 		return nil, err
 	}
-	return out, d.checkCommentMarks(ctx, v, out)
-}
-
-// checkCommentMarks refuses a comment envelope older than the version accepted here, and
-// records the new versions.
-func (d *sealedJira) checkCommentMarks(ctx context.Context, v *sealedView, cs []jira.Comment) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	items := make([]string, 0, len(cs))
+	ids := make([]string, len(out))
+	seals := make([]commentSeal, len(out))
 	d.mu.Lock()
-	seals := make([]commentSeal, 0, len(cs))
-	for _, c := range cs {
-		s := d.comments[c.ID]
-		seals = append(seals, s)
-		items = append(items, "comment:"+s.ID)
+	for i, c := range out {
+		ids[i], seals[i] = c.ID, d.comments[c.ID]
 	}
 	d.mu.Unlock()
+	return out, d.checkMarks(ctx, v, "comment", ids, seals)
+}
+
+// checkMarks refuses an envelope of kind ("comment", "worklog") older than the version this
+// node accepted for it, and records the newer ones; ids are AB's ids of the items, for the
+// message.
+func (d *sealedJira) checkMarks(ctx context.Context, v *sealedView, kind string, ids []string, seals []commentSeal) error {
+	if len(seals) == 0 {
+		return nil
+	}
+	items := make([]string, len(seals))
+	for i, s := range seals {
+		items[i] = kind + ":" + s.ID
+	}
 	marks, err := d.e.DB.SealMarks(ctx, d.conn.ID, items)
 	if err != nil {
 		return err
 	}
 	for i, s := range seals {
 		if m := marks[items[i]]; s.Seq < m {
-			return dataError("the envelope of comment %s on %s is refused: version %d is older than version %d accepted here (a replay, or an edit withheld by the relay)",
-				cs[i].ID, v.key, s.Seq, m)
+			return dataError("the envelope of %s %s on %s is refused: version %d is older than version %d accepted here (a replay, or an edit withheld by the relay)",
+				kind, ids[i], v.key, s.Seq, m)
 		} else if s.Seq > m {
 			if err := d.e.DB.RaiseSealMark(ctx, d.conn.ID, items[i], s.Seq); err != nil {
 				return err

@@ -47,8 +47,8 @@ func (d *sealedJira) Worklogs(ctx context.Context, id string) ([]jira.Worklog, e
 func (d *sealedJira) openWorklogs(ctx context.Context, v *sealedView, ws []jira.Worklog) ([]jira.Worklog, error) {
 	out := make([]jira.Worklog, 0, len(ws))
 	trusted := d.trusted()
-	items := []string{}
-	seqs := []uint64{}
+	var ids []string
+	var seals []commentSeal
 	present := map[string]bool{}
 	for _, w := range ws {
 		text, ok := strings.CutPrefix(w.Comment, sealedWorklogHeader)
@@ -77,31 +77,14 @@ func (d *sealedJira) openWorklogs(ctx context.Context, v *sealedView, ws []jira.
 		if v.deleted(env.ID) {
 			continue // a node deleted it: the DELETE on AB is still to come
 		}
-		items, seqs = append(items, "worklog:"+env.ID), append(seqs, env.Seq)
+		ids, seals = append(ids, w.ID), append(seals, commentSeal{ID: env.ID, Seq: env.Seq})
 		w.Comment, w.Started, w.TimeSpentSeconds, w.TimeSpent = p.Comment, jira.Time{Time: p.Started}, p.Seconds, ""
 		out = append(out, w)
 	}
 	if err := d.checkGone(ctx, v, "worklog", present); err != nil { // engine/sealed_deletions.go
 		return nil, err
 	}
-	if len(items) == 0 {
-		return out, nil
-	}
-	marks, err := d.e.DB.SealMarks(ctx, d.conn.ID, items)
-	if err != nil {
-		return nil, err
-	}
-	for i, item := range items {
-		if m := marks[item]; seqs[i] < m {
-			return nil, dataError("the envelope of worklog %s on %s is refused: version %d is older than version %d accepted here (a replay, or an edit withheld by the relay)",
-				out[i].ID, v.key, seqs[i], m)
-		} else if seqs[i] > m {
-			if err := d.e.DB.RaiseSealMark(ctx, d.conn.ID, item, seqs[i]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return out, nil
+	return out, d.checkMarks(ctx, v, "worklog", ids, seals)
 }
 
 func (d *sealedJira) sealWorklog(v *sealedView, envID string, seq uint64, p worklogPayload) (string, error) {
