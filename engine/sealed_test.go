@@ -854,3 +854,30 @@ func TestSealedRelayRefusesARevokedKey(t *testing.T) {
 		t.Errorf("node A's twin: %s %q", tw.State, tw.LastError)
 	}
 }
+
+// The twin page's snapshot (InspectTwin) of a sealed twin shows the relay side as this node
+// decrypted it, with every field agreed, not AB's neutral summary.
+func TestSealedTwinSnapshotShowsThePlaintext(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA := w.nodes[0]
+	src := w.createIssue("A", map[string]any{"summary": "seen through the seal", "description": "inside"})
+	w.settle()
+	snap, err := nA.e.InspectTwin(w.ctx, nA.twinOf(src.Key).ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Remote.Err != nil {
+		t.Fatalf("relay side: %v", snap.Remote.Err)
+	}
+	if got := snap.Remote.Shared["summary"]; got != "seen through the seal" {
+		t.Errorf("relay summary on the twin page = %q", got)
+	}
+	if got := snap.Remote.Shared["description"]; got != "inside" {
+		t.Errorf("relay description on the twin page = %q", got)
+	}
+	for _, f := range snap.Fields {
+		if f.Local != f.Remote {
+			t.Errorf("field %s: local %q, relay %q", f.Name, f.Local, f.Remote)
+		}
+	}
+}
