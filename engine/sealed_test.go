@@ -881,3 +881,43 @@ func TestSealedTwinSnapshotShowsThePlaintext(t *testing.T) {
 		}
 	}
 }
+
+// A comment's older envelope put back on AB (after the comment was edited) is refused on the
+// twin, and B keeps the edited text.
+func TestSealedRelayRefusesAReplayedComment(t *testing.T) {
+	w := newSealedWorld(t, true)
+	nA, nB := w.nodes[0], w.nodes[1]
+	alice, admin := w.human("A", "alice"), w.human("AB", "admin")
+	src := w.createIssue("A", map[string]any{"summary": "comment replay"})
+	c, err := alice.AddComment(w.ctx, src.Key, jira.CommentInput{Body: "first text"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	ab := nA.peer(src.Key)
+	old, _ := admin.Comments(w.ctx, ab, jira.CommentOptions{})
+	if len(old) != 1 {
+		t.Fatalf("AB has %d comments", len(old))
+	}
+	if _, err := alice.UpdateComment(w.ctx, src.Key, c.ID, jira.CommentInput{Body: "edited text"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	bKey := nB.peer(ab)
+	if cs, _ := w.human("B", "admin").Comments(w.ctx, bKey, jira.CommentOptions{}); len(cs) != 1 || !strings.Contains(cs[0].Body, "edited text") {
+		t.Fatalf("B's comments before the replay: %+v", cs)
+	}
+	if _, err := admin.UpdateComment(w.ctx, ab, old[0].ID, jira.CommentInput{Body: old[0].Body}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range w.nodes {
+		n.expect = func(err error) bool { return ClassOf(err) == models.ClassData }
+	}
+	w.settle()
+	if cs, _ := w.human("B", "admin").Comments(w.ctx, bKey, jira.CommentOptions{}); len(cs) != 1 || !strings.Contains(cs[0].Body, "edited text") {
+		t.Errorf("B's comments after the replay: %+v", cs)
+	}
+	if tw := nB.twinOf(bKey); !strings.Contains(tw.LastError, "envelope of comment") || !strings.Contains(tw.LastError, "older than version") {
+		t.Errorf("node B's twin: %s %q", tw.State, tw.LastError)
+	}
+}
